@@ -1,0 +1,28 @@
+package dev.presence.core;
+
+import java.util.List;
+
+import org.springframework.util.Assert;
+
+/**
+ * One atomic change of a topic, as the store publishes it to every node that follows the
+ * topic. Changes of one topic carry consecutive sequence numbers; a hole in the numbers
+ * means a change was lost.
+ *
+ * @param topic the topic
+ * @param sequence the topic's sequence number after this change
+ * @param origin the id of the node that made the change
+ * @param joins the entries added
+ * @param leaves the entries removed
+ */
+public record PresenceChange(String topic, long sequence, String origin, List<PresenceEntry> joins,
+		List<PresenceEntry> leaves) {
+
+	public PresenceChange {
+		Assert.notNull(topic, "'topic' must not be null");
+		Assert.notNull(origin, "'origin' must not be null");
+		joins = List.copyOf(joins);
+		leaves = List.copyOf(leaves);
+	}
+
+}

@@ -1,0 +1,57 @@
+package dev.presence.core;
+
+import java.util.concurrent.Executor;
+import java.util.concurrent.RejectedExecutionException;
+
+import org.apache.commons.logging.Log;
+import org.apache.commons.logging.LogFactory;
+import org.springframework.context.ApplicationEventPublisher;
+
+/**
+ * Publishes presence events as Spring application events on an executor of their own,
+ * so that a slow or throwing {@code @EventListener} never delays nor breaks delivery to
+ * clients. Publishing never throws into the caller.
+ */
+public final class PresenceEventPublisher {
+
+	private static final Log logger = LogFactory.getLog(PresenceEventPublisher.class);
+
+	private final ApplicationEventPublisher publisher;
+
+	private final Executor executor;
+
+	/**
+	 * Create a publisher.
+	 * @param publisher the application's event publisher
+	 * @param executor the executor listeners run on; a single thread keeps the events in
+	 * the order the changes were applied
+	 */
+	public PresenceEventPublisher(ApplicationEventPublisher publisher, Executor executor) {
+		this.publisher = publisher;
+		this.executor = executor;
+	}
+
+	/**
+	 * Publish an event.
+	 * @param event a {@link PresenceJoinEvent}, {@link PresenceLeaveEvent} or
+	 * {@link PresenceSyncEvent}
+	 */
+	public void publish(Object event) {
+		try {
+			this.executor.execute(() -> deliver(event));
+		}
+		catch (RejectedExecutionException ex) {
+			logger.warn("Presence event dropped, the event queue is full (slow @EventListener?): " + event);
+		}
+	}
+
+	private void deliver(Object event) {
+		try {
+			this.publisher.publishEvent(event);
+		}
+		catch (Throwable ex) {
+			logger.warn("A presence event listener failed on " + event, ex);
+		}
+	}
+
+}

@@ -1,0 +1,201 @@
+package dev.presence.core;
+
+import java.util.HashMap;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.Executor;
+
+import org.apache.commons.logging.Log;
+import org.apache.commons.logging.LogFactory;
+import org.jspecify.annotations.Nullable;
+import org.springframework.util.Assert;
+
+/**
+ * The topics this node follows and the presences it writes: one {@link TopicReplica} per
+ * topic that has a local member, reference counted, and the store operations every
+ * track goes through.
+ */
+public final class PresenceTopics {
+
+	private static final Log logger = LogFactory.getLog(PresenceTopics.class);
+
+	private final String nodeId;
+
+	private final PresenceStore store;
+
+	private final Executor executor;
+
+	private final PresenceEventPublisher events;
+
+	private final PresenceRefs refs = new PresenceRefs();
+
+	// guarded by itself
+	private final Map<String, Followed> followed = new HashMap<>();
+
+	// guarded by followed: topics whose unsubscribe is still running
+	private final Map<String, CompletableFuture<Void>> closing = new HashMap<>();
+
+	/**
+	 * Create the topics of a node.
+	 * @param nodeId the id of this node, unique in the cluster
+	 * @param store the store
+	 * @param executor the shared executor the replicas apply changes on
+	 * @param events where presence events are published
+	 */
+	public PresenceTopics(String nodeId, PresenceStore store, Executor executor, PresenceEventPublisher events) {
+		Assert.hasText(nodeId, "'nodeId' must not be empty");
+		this.nodeId = nodeId;
+		this.store = store;
+		this.executor = executor;
+		this.events = events;
+	}
+
+	/**
+	 * The id of this node.
+	 * @return the node id
+	 */
+	public String nodeId() {
+		return this.nodeId;
+	}
+
+	/**
+	 * The generator of refs and keys.
+	 * @return the generator
+	 */
+	public PresenceRefs refs() {
+		return this.refs;
+	}
+
+	/**
+	 * Follow a topic: its replica, in sync with the store. Every call must be matched by
+	 * one {@link #unfollow(String)}.
+	 * @param topic the topic
+	 * @return a future of the replica, completed once it holds the topic's state
+	 */
+	public CompletableFuture<TopicReplica> follow(String topic) {
+		synchronized (this.followed) {
+			Followed existing = this.followed.get(topic);
+			if (existing != null) {
+				existing.count++;
+				return existing.ready;
+			}
+			TopicReplica replica = new TopicReplica(topic, this.nodeId, this.store, this.executor, this.events);
+			CompletableFuture<Void> previous = this.closing.getOrDefault(topic, CompletableFuture.completedFuture(null));
+			CompletableFuture<TopicReplica> ready = previous.exceptionally((ex) -> null)
+				.thenCompose((closed) -> replica.start());
+			Followed followed = new Followed(replica, ready);
+			this.followed.put(topic, followed);
+			ready.whenComplete((started, ex) -> {
+				if (ex != null) {
+					logger.warn("Could not follow presence topic " + topic + ": " + ex);
+					synchronized (this.followed) {
+						if (this.followed.get(topic) == followed) {
+							this.followed.remove(topic);
+							this.store.unsubscribe(topic);
+						}
+					}
+				}
+			});
+			return ready;
+		}
+	}
+
+	/**
+	 * Stop following a topic once nobody on this node follows it any more.
+	 * @param topic the topic
+	 */
+	public void unfollow(String topic) {
+		synchronized (this.followed) {
+			Followed followed = this.followed.get(topic);
+			if (followed == null || --followed.count > 0) {
+				return;
+			}
+			this.followed.remove(topic);
+			followed.replica.close();
+			CompletableFuture<Void> unsubscribed = followed.ready.exceptionally((ex) -> null)
+				.thenCompose((replica) -> this.store.unsubscribe(topic))
+				.exceptionally((ex) -> null);
+			this.closing.put(topic, unsubscribed);
+			unsubscribed.whenComplete((done, ex) -> {
+				synchronized (this.followed) {
+					this.closing.remove(topic, unsubscribed);
+				}
+			});
+		}
+	}
+
+	/**
+	 * The replica of a topic this node follows and holds in sync.
+	 * @param topic the topic
+	 * @return the replica, or {@code null} when the topic is not followed or not in sync yet
+	 */
+	public @Nullable TopicReplica replica(String topic) {
+		synchronized (this.followed) {
+			Followed followed = this.followed.get(topic);
+			return (followed != null && followed.ready.isDone() && !followed.ready.isCompletedExceptionally())
+					? followed.replica : null;
+		}
+	}
+
+	/**
+	 * The topics this node follows.
+	 * @return a copy of the topic names
+	 */
+	public Set<String> topics() {
+		synchronized (this.followed) {
+			return Set.copyOf(this.followed.keySet());
+		}
+	}
+
+	/**
+	 * Track a presence owned by this node, or update one.
+	 * @param topic the topic
+	 * @param key the presence key
+	 * @param state the state
+	 * @param replaced the presence this one replaces, or {@code null} for a first track
+	 * @return a future of the stored presence
+	 */
+	public CompletableFuture<Presence> track(String topic, String key, Map<String, @Nullable Object> state,
+			@Nullable Presence replaced) {
+		String previousRef = (replaced != null) ? replaced.ref() : null;
+		Presence presence = new Presence(this.refs.newRef(), previousRef, state);
+		return this.store.put(topic, new PresenceEntry(key, presence, this.nodeId), previousRef)
+			.thenApply((stored) -> presence);
+	}
+
+	/**
+	 * Untrack a presence owned by this node.
+	 * @param topic the topic
+	 * @param presence the presence
+	 * @return a future completed once the presence is gone
+	 */
+	public CompletableFuture<Void> untrack(String topic, Presence presence) {
+		return this.store.remove(topic, presence.ref());
+	}
+
+	/**
+	 * Read a topic's state from the store, for topics this node does not follow.
+	 * @param topic the topic
+	 * @return the snapshot
+	 */
+	public CompletableFuture<PresenceSnapshot> snapshot(String topic) {
+		return this.store.snapshot(topic);
+	}
+
+	private static final class Followed {
+
+		final TopicReplica replica;
+
+		final CompletableFuture<TopicReplica> ready;
+
+		int count = 1;
+
+		Followed(TopicReplica replica, CompletableFuture<TopicReplica> ready) {
+			this.replica = replica;
+			this.ready = ready;
+		}
+
+	}
+
+}

@@ -1,0 +1,317 @@
+package dev.presence.core;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.Comparator;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.Executor;
+import java.util.concurrent.TimeUnit;
+
+import org.apache.commons.logging.Log;
+import org.apache.commons.logging.LogFactory;
+import org.jspecify.annotations.Nullable;
+
+import dev.presence.core.PresenceStore.PresenceChangeListener;
+
+/**
+ * This node's copy of one topic's presences, kept exact by applying the store's changes
+ * strictly in sequence order.
+ * <p>
+ * It subscribes first and reads a snapshot second; changes that arrive before the
+ * snapshot are held back, those the snapshot already reflects are dropped, and the rest
+ * are applied in order. A change whose sequence number skips ahead (a lost pub/sub
+ * message) or a lost subscription makes it resynchronise from a new snapshot: the
+ * difference between the replica and the snapshot is applied as one diff, so listeners
+ * and clients never see a presence lost or doubled.
+ * <p>
+ * Every change is applied on the topic's {@link SerialExecutor}; listeners are called
+ * there too, in order, and tasks given to {@link #execute(Runnable)} run between two
+ * changes, which is how a caller sees a state and every diff after it with nothing in
+ * between.
+ */
+public final class TopicReplica implements PresenceChangeListener {
+
+	private static final Log logger = LogFactory.getLog(TopicReplica.class);
+
+	private static final Duration RESYNC_RETRY_DELAY = Duration.ofSeconds(1);
+
+	private final String topic;
+
+	private final String nodeId;
+
+	private final PresenceStore store;
+
+	private final SerialExecutor executor;
+
+	private final PresenceEventPublisher events;
+
+	private final List<TopicListener> listeners = new CopyOnWriteArrayList<>();
+
+	private final CompletableFuture<TopicReplica> ready = new CompletableFuture<>();
+
+	// guarded by this; mutated only on the executor
+	private final Map<String, PresenceEntry> byRef = new HashMap<>();
+
+	// guarded by this; key -> (ref -> entry), in join order
+	private final Map<String, LinkedHashMap<String, PresenceEntry>> byKey = new LinkedHashMap<>();
+
+	// guarded by this; rebuilt lazily after a change
+	private @Nullable Map<String, List<Presence>> view;
+
+	// the fields below are touched only on the executor
+	private long sequence;
+
+	private boolean synced;
+
+	private boolean resyncing;
+
+	private boolean closed;
+
+	private final List<PresenceChange> pending = new ArrayList<>();
+
+	TopicReplica(String topic, String nodeId, PresenceStore store, Executor sharedExecutor,
+			PresenceEventPublisher events) {
+		this.topic = topic;
+		this.nodeId = nodeId;
+		this.store = store;
+		this.executor = new SerialExecutor(sharedExecutor);
+		this.events = events;
+	}
+
+	/**
+	 * The topic.
+	 * @return the topic
+	 */
+	public String topic() {
+		return this.topic;
+	}
+
+	CompletableFuture<TopicReplica> start() {
+		this.store.subscribe(this.topic, this)
+			.thenCompose((subscribed) -> this.store.snapshot(this.topic))
+			.whenComplete((snapshot, ex) -> execute(() -> {
+				if (ex != null) {
+					this.ready.completeExceptionally(ex);
+				}
+				else {
+					applySnapshot(snapshot, false);
+					this.ready.complete(this);
+				}
+			}));
+		return this.ready;
+	}
+
+	void close() {
+		execute(() -> {
+			this.closed = true;
+			this.listeners.clear();
+		});
+	}
+
+	/**
+	 * Add a listener for the diffs of the topic. Call it from a task given to
+	 * {@link #execute(Runnable)} to see the state and then every diff after it.
+	 * @param listener the listener
+	 */
+	public void addListener(TopicListener listener) {
+		this.listeners.add(listener);
+	}
+
+	/**
+	 * Remove a listener.
+	 * @param listener the listener
+	 */
+	public void removeListener(TopicListener listener) {
+		this.listeners.remove(listener);
+	}
+
+	/**
+	 * Run a task on the topic's serial executor, between two applied changes.
+	 * @param task the task; it must not block
+	 */
+	public void execute(Runnable task) {
+		this.executor.execute(task);
+	}
+
+	/**
+	 * The current state of the topic on this node: key to its presences, keys and
+	 * presences in join order.
+	 * @return an immutable view
+	 */
+	public synchronized Map<String, List<Presence>> presences() {
+		Map<String, List<Presence>> view = this.view;
+		if (view == null) {
+			Map<String, List<Presence>> built = new LinkedHashMap<>();
+			this.byKey.forEach((key, entries) -> built.put(key, presencesOf(entries)));
+			view = Collections.unmodifiableMap(built);
+			this.view = view;
+		}
+		return view;
+	}
+
+	/**
+	 * The presences of one key.
+	 * @param key the key
+	 * @return the presences, empty when the key is absent
+	 */
+	public synchronized List<Presence> presences(String key) {
+		LinkedHashMap<String, PresenceEntry> entries = this.byKey.get(key);
+		return (entries != null) ? presencesOf(entries) : List.of();
+	}
+
+	/**
+	 * Count the keys and presences of the topic.
+	 * @return the count
+	 */
+	public synchronized PresenceCount count() {
+		return new PresenceCount(this.byKey.size(), this.byRef.size());
+	}
+
+	@Override
+	public void onChange(PresenceChange change) {
+		execute(() -> receive(change));
+	}
+
+	@Override
+	public void onSubscriptionLost() {
+		execute(() -> {
+			if (!this.closed && this.ready.isDone()) {
+				logger.info("Presence subscription of " + this.topic + " was lost, resynchronising");
+				resync();
+			}
+		});
+	}
+
+	private void receive(PresenceChange change) {
+		if (this.closed) {
+			return;
+		}
+		if (!this.synced) {
+			this.pending.add(change);
+			return;
+		}
+		if (change.sequence() <= this.sequence) {
+			if (logger.isDebugEnabled()) {
+				logger.debug("Dropping change " + change.sequence() + " of " + this.topic + ", already at "
+						+ this.sequence);
+			}
+			return;
+		}
+		if (change.sequence() != this.sequence + 1) {
+			logger.info("Presence change " + (this.sequence + 1) + " of " + this.topic + " was lost (got "
+					+ change.sequence() + "), resynchronising");
+			this.pending.add(change);
+			resync();
+			return;
+		}
+		apply(change.joins(), change.leaves(), change.origin().equals(this.nodeId), true);
+		this.sequence = change.sequence();
+	}
+
+	private void resync() {
+		this.synced = false;
+		if (this.resyncing) {
+			return;
+		}
+		this.resyncing = true;
+		this.store.snapshot(this.topic).whenComplete((snapshot, ex) -> execute(() -> {
+			this.resyncing = false;
+			if (this.closed) {
+				return;
+			}
+			if (ex != null) {
+				logger.warn("Could not read the presences of " + this.topic + " to resynchronise, retrying: " + ex);
+				CompletableFuture.delayedExecutor(RESYNC_RETRY_DELAY.toMillis(), TimeUnit.MILLISECONDS, this.executor)
+					.execute(this::resync);
+				return;
+			}
+			applySnapshot(snapshot, true);
+		}));
+	}
+
+	private void applySnapshot(PresenceSnapshot snapshot, boolean publishEvents) {
+		Map<String, PresenceEntry> target = new LinkedHashMap<>();
+		snapshot.entries().forEach((entry) -> target.put(entry.ref(), entry));
+		List<PresenceEntry> joins = new ArrayList<>();
+		List<PresenceEntry> leaves = new ArrayList<>();
+		synchronized (this) {
+			this.byRef.values().stream().filter((entry) -> !target.containsKey(entry.ref())).forEach(leaves::add);
+			target.values().stream().filter((entry) -> !this.byRef.containsKey(entry.ref())).forEach(joins::add);
+		}
+		apply(joins, leaves, false, publishEvents);
+		this.sequence = snapshot.sequence();
+		this.synced = true;
+		List<PresenceChange> held = new ArrayList<>(this.pending);
+		this.pending.clear();
+		held.sort(Comparator.comparingLong(PresenceChange::sequence));
+		held.forEach(this::receive);
+	}
+
+	private void apply(List<PresenceEntry> joins, List<PresenceEntry> leaves, boolean origin, boolean publishEvents) {
+		Map<String, List<Presence>> joined = new LinkedHashMap<>();
+		Map<String, List<Presence>> left = new LinkedHashMap<>();
+		List<Object> changeEvents = new ArrayList<>();
+		synchronized (this) {
+			for (PresenceEntry entry : joins) {
+				if (this.byRef.containsKey(entry.ref())) {
+					continue;
+				}
+				LinkedHashMap<String, PresenceEntry> ofKey = this.byKey.computeIfAbsent(entry.key(),
+						(key) -> new LinkedHashMap<>());
+				List<Presence> before = presencesOf(ofKey);
+				this.byRef.put(entry.ref(), entry);
+				ofKey.put(entry.ref(), entry);
+				joined.computeIfAbsent(entry.key(), (key) -> new ArrayList<>()).add(entry.presence());
+				changeEvents.add(new PresenceJoinEvent(this.topic, entry.key(), before, List.of(entry.presence()),
+						origin, before.isEmpty()));
+			}
+			for (PresenceEntry entry : leaves) {
+				PresenceEntry removed = this.byRef.remove(entry.ref());
+				if (removed == null) {
+					continue;
+				}
+				LinkedHashMap<String, PresenceEntry> ofKey = this.byKey.get(removed.key());
+				ofKey.remove(removed.ref());
+				List<Presence> after = presencesOf(ofKey);
+				if (after.isEmpty()) {
+					this.byKey.remove(removed.key());
+				}
+				left.computeIfAbsent(removed.key(), (key) -> new ArrayList<>()).add(removed.presence());
+				changeEvents.add(new PresenceLeaveEvent(this.topic, removed.key(), after, List.of(removed.presence()),
+						origin, after.isEmpty()));
+			}
+			if (!joined.isEmpty() || !left.isEmpty()) {
+				this.view = null;
+			}
+		}
+		if (joined.isEmpty() && left.isEmpty()) {
+			return;
+		}
+		PresenceDiff diff = new PresenceDiff(joined, left);
+		for (TopicListener listener : this.listeners) {
+			try {
+				listener.onDiff(diff);
+			}
+			catch (RuntimeException ex) {
+				logger.error("Presence listener of " + this.topic + " failed", ex);
+			}
+		}
+		if (publishEvents) {
+			changeEvents.forEach(this.events::publish);
+			this.events.publish(new PresenceSyncEvent(this.topic, presences()));
+		}
+	}
+
+	private static List<Presence> presencesOf(Map<String, PresenceEntry> entries) {
+		List<Presence> presences = new ArrayList<>(entries.size());
+		entries.values().forEach((entry) -> presences.add(entry.presence()));
+		return Collections.unmodifiableList(presences);
+	}
+
+}
