@@ -1,0 +1,66 @@
+package dev.presence.websocket;
+
+import java.util.Locale;
+
+import org.jspecify.annotations.Nullable;
+
+import dev.presence.core.PresenceRefs;
+import tools.jackson.databind.JsonNode;
+
+/**
+ * What a {@code phx_join} asks for (PROTOCOL.md §2.2), with Supabase's leniency: a missing
+ * {@code config} means the defaults, booleans may be the strings {@code "true"} and
+ * {@code "false"}, and a missing, {@code null} or empty presence key means "make one".
+ *
+ * @param key the presence key of the join: the client's, or a new version 1 UUID
+ * @param presenceEnabled whether the client wants {@code presence_state} and diffs
+ * @param privateChannel whether the client asked for a private channel
+ * @param postgresChanges whether the client asked for postgres changes
+ */
+record JoinConfig(String key, boolean presenceEnabled, boolean privateChannel, boolean postgresChanges) {
+
+	static JoinConfig from(JsonNode payload, PresenceRefs refs) {
+		JsonNode config = payload.path("config");
+		if (!config.isMissingNode() && !config.isNull() && !config.isObject()) {
+			throw new PhoenixProtocolException("InvalidJoinPayload: config must be an object", null, null);
+		}
+		JsonNode presence = config.path("presence");
+		String key = presenceKey(presence.path("key"));
+		boolean enabled = flexibleBoolean(presence.path("enabled"), "config.presence.enabled");
+		boolean privateChannel = flexibleBoolean(config.path("private"), "config.private");
+		JsonNode postgres = config.path("postgres_changes");
+		boolean postgresChanges = postgres.isArray() && !postgres.isEmpty();
+		return new JoinConfig((key != null) ? key : refs.newUuidV1(), enabled, privateChannel, postgresChanges);
+	}
+
+	private static @Nullable String presenceKey(JsonNode key) {
+		if (key.isMissingNode() || key.isNull()) {
+			return null;
+		}
+		if (key.isString()) {
+			return key.asString().isEmpty() ? null : key.asString();
+		}
+		if (key.isNumber() || key.isBoolean()) {
+			return key.asString();
+		}
+		throw new PhoenixProtocolException("InvalidJoinPayload: config.presence.key must be a string or a number",
+				null, null);
+	}
+
+	private static boolean flexibleBoolean(JsonNode value, String name) {
+		if (value.isMissingNode() || value.isNull()) {
+			return false;
+		}
+		if (value.isBoolean()) {
+			return value.booleanValue();
+		}
+		if (value.isString()) {
+			String text = value.asString().toLowerCase(Locale.ROOT);
+			if (text.equals("true") || text.equals("false")) {
+				return Boolean.parseBoolean(text);
+			}
+		}
+		throw new PhoenixProtocolException("InvalidJoinPayload: " + name + " must be a boolean", null, null);
+	}
+
+}

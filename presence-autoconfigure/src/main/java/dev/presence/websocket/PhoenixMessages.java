@@ -1,0 +1,104 @@
+package dev.presence.websocket;
+
+import java.util.List;
+import java.util.Map;
+
+import org.jspecify.annotations.Nullable;
+
+import dev.presence.core.Presence;
+import dev.presence.core.PresenceDiff;
+import tools.jackson.databind.JsonNode;
+import tools.jackson.databind.json.JsonMapper;
+import tools.jackson.databind.node.ArrayNode;
+import tools.jackson.databind.node.ObjectNode;
+
+/**
+ * Builds the frames the server sends (PROTOCOL.md §2–§5): replies, presence state and
+ * diff payloads, {@code system} messages.
+ */
+final class PhoenixMessages {
+
+	static final String PHOENIX_TOPIC = "phoenix";
+
+	private final JsonMapper mapper;
+
+	PhoenixMessages(JsonMapper mapper) {
+		this.mapper = mapper;
+	}
+
+	JsonMapper mapper() {
+		return this.mapper;
+	}
+
+	PhoenixFrame ok(@Nullable String joinRef, @Nullable String ref, String topic, JsonNode response) {
+		ObjectNode payload = this.mapper.createObjectNode();
+		payload.put("status", "ok");
+		payload.set("response", response);
+		return new PhoenixFrame(joinRef, ref, topic, "phx_reply", payload);
+	}
+
+	PhoenixFrame ok(@Nullable String joinRef, @Nullable String ref, String topic) {
+		return ok(joinRef, ref, topic, this.mapper.createObjectNode());
+	}
+
+	PhoenixFrame error(@Nullable String joinRef, @Nullable String ref, String topic, @Nullable String reason) {
+		ObjectNode response = this.mapper.createObjectNode();
+		if (reason != null) {
+			response.put("reason", reason);
+		}
+		ObjectNode payload = this.mapper.createObjectNode();
+		payload.put("status", "error");
+		payload.set("response", response);
+		return new PhoenixFrame(joinRef, ref, topic, "phx_reply", payload);
+	}
+
+	PhoenixFrame joined(String joinRef, String topic) {
+		ObjectNode response = this.mapper.createObjectNode();
+		response.set("postgres_changes", this.mapper.createArrayNode());
+		return ok(joinRef, joinRef, topic, response);
+	}
+
+	PhoenixFrame close(String joinRef, String topic) {
+		return new PhoenixFrame(joinRef, joinRef, topic, "phx_close", this.mapper.createObjectNode());
+	}
+
+	PhoenixFrame system(String joinRef, String topic, String message) {
+		ObjectNode payload = this.mapper.createObjectNode();
+		payload.put("extension", "system");
+		payload.put("status", "error");
+		payload.put("message", message);
+		payload.put("channel", PhoenixChannel.channelName(topic));
+		return new PhoenixFrame(joinRef, null, topic, "system", payload);
+	}
+
+	PhoenixFrame state(String joinRef, String topic, Map<String, List<Presence>> presences) {
+		return new PhoenixFrame(joinRef, null, topic, "presence_state", byKey(presences));
+	}
+
+	PhoenixFrame diff(String topic, PresenceDiff diff) {
+		ObjectNode payload = this.mapper.createObjectNode();
+		payload.set("joins", byKey(diff.joins()));
+		payload.set("leaves", byKey(diff.leaves()));
+		return new PhoenixFrame(null, null, topic, "presence_diff", payload);
+	}
+
+	private ObjectNode byKey(Map<String, List<Presence>> presences) {
+		ObjectNode byKey = this.mapper.createObjectNode();
+		presences.forEach((key, metas) -> {
+			ArrayNode array = this.mapper.createArrayNode();
+			metas.forEach((presence) -> array.add(meta(presence)));
+			byKey.putObject(key).set("metas", array);
+		});
+		return byKey;
+	}
+
+	private ObjectNode meta(Presence presence) {
+		ObjectNode meta = this.mapper.valueToTree(presence.state());
+		meta.put("phx_ref", presence.ref());
+		if (presence.previousRef() != null) {
+			meta.put("phx_ref_prev", presence.previousRef());
+		}
+		return meta;
+	}
+
+}

@@ -1,0 +1,60 @@
+package dev.presence.websocket;
+
+import tools.jackson.core.JacksonException;
+import tools.jackson.databind.JsonNode;
+import tools.jackson.databind.json.JsonMapper;
+import tools.jackson.databind.node.MissingNode;
+import tools.jackson.databind.node.ObjectNode;
+
+/**
+ * The {@code 1.0.0} serializer: {@code {"topic", "event", "payload", "ref", "join_ref"}}
+ * objects. Like Phoenix, it leaves {@code join_ref} out of what it writes.
+ */
+public final class V1JsonSerializer implements PhoenixSerializer {
+
+	/** The version this serializer speaks. */
+	public static final String VERSION = "1.0.0";
+
+	private final JsonMapper mapper;
+
+	public V1JsonSerializer(JsonMapper mapper) {
+		this.mapper = mapper;
+	}
+
+	@Override
+	public String version() {
+		return VERSION;
+	}
+
+	@Override
+	public PhoenixFrame decode(String text) {
+		JsonNode root = FrameFields.parse(this.mapper, text);
+		if (!root.isObject()) {
+			throw new PhoenixProtocolException(
+					"malformed frame: expected {\"topic\", \"event\", \"payload\", \"ref\", \"join_ref\"}", null, null);
+		}
+		return FrameFields.frame(field(root, "join_ref"), field(root, "ref"), field(root, "topic"),
+				field(root, "event"), field(root, "payload"));
+	}
+
+	private static JsonNode field(JsonNode root, String name) {
+		JsonNode value = root.get(name);
+		return (value != null) ? value : MissingNode.getInstance();
+	}
+
+	@Override
+	public String encode(PhoenixFrame frame) {
+		ObjectNode object = this.mapper.createObjectNode();
+		object.put("topic", frame.topic());
+		object.put("event", frame.event());
+		object.set("payload", frame.payload());
+		object.put("ref", frame.ref());
+		try {
+			return this.mapper.writeValueAsString(object);
+		}
+		catch (JacksonException ex) {
+			throw new IllegalStateException("Could not encode " + frame, ex);
+		}
+	}
+
+}
