@@ -1,0 +1,152 @@
+package dev.presence.redis;
+
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ConcurrentMap;
+import java.util.concurrent.atomic.AtomicBoolean;
+
+import dev.presence.core.PresenceChange;
+import dev.presence.core.PresenceStore.PresenceChangeListener;
+import io.lettuce.core.RedisChannelHandler;
+import io.lettuce.core.RedisConnectionStateListener;
+import io.lettuce.core.pubsub.RedisPubSubAdapter;
+import io.lettuce.core.pubsub.api.async.RedisPubSubAsyncCommands;
+import org.apache.commons.logging.Log;
+import org.apache.commons.logging.LogFactory;
+
+/**
+ * The topics subscribed on the store's pub/sub connection, and the delivery of their
+ * changes to their listeners.
+ * <p>
+ * Nothing is ever thrown into Lettuce: a malformed message is logged and dropped, and so
+ * is an exception of a listener. When the connection drops, Lettuce reconnects and
+ * subscribes to every channel again; each listener is told that its subscription was
+ * lost once Redis has confirmed the new subscription of its channel, so a snapshot the
+ * listener takes then misses no later change.
+ */
+final class RedisPresenceSubscriptions extends RedisPubSubAdapter<String, String>
+		implements RedisConnectionStateListener {
+
+	private static final Log logger = LogFactory.getLog(RedisPresenceSubscriptions.class);
+
+	private final RedisPresenceCodec codec;
+
+	private final ConcurrentMap<String, Subscription> byChannel = new ConcurrentHashMap<>();
+
+	RedisPresenceSubscriptions(RedisPresenceCodec codec) {
+		this.codec = codec;
+	}
+
+	/**
+	 * Subscribe to a topic, replacing its listener if it is already subscribed.
+	 * @param commands the commands of the pub/sub connection
+	 * @param topic the topic
+	 * @param listener the listener of the topic
+	 * @return a future that completes once Redis has confirmed the subscription
+	 */
+	CompletableFuture<Void> subscribe(RedisPubSubAsyncCommands<String, String> commands, String topic,
+			PresenceChangeListener listener) {
+		String channel = TopicKeys.of(topic).channel();
+		Subscription subscription = new Subscription(topic, listener);
+		// registered first, so that no message published after the confirmation is missed
+		this.byChannel.put(channel, subscription);
+		return commands.subscribe(channel).toCompletableFuture().whenComplete((result, ex) -> {
+			if (ex != null) {
+				this.byChannel.remove(channel, subscription);
+			}
+		});
+	}
+
+	/**
+	 * Unsubscribe from a topic; its listener receives nothing more.
+	 * @param commands the commands of the pub/sub connection
+	 * @param topic the topic
+	 * @return a future that completes once Redis has confirmed the unsubscription
+	 */
+	CompletableFuture<Void> unsubscribe(RedisPubSubAsyncCommands<String, String> commands, String topic) {
+		String channel = TopicKeys.of(topic).channel();
+		this.byChannel.remove(channel);
+		return commands.unsubscribe(channel).toCompletableFuture();
+	}
+
+	/**
+	 * Forget every subscription (the pub/sub connection is closing).
+	 */
+	void clear() {
+		this.byChannel.clear();
+	}
+
+	@Override
+	public void message(String channel, String message) {
+		Subscription subscription = this.byChannel.get(channel);
+		if (subscription == null) {
+			return;
+		}
+		PresenceChange change;
+		try {
+			change = this.codec.readChange(subscription.topic, message);
+		}
+		catch (RuntimeException ex) {
+			logger.warn("Ignoring malformed presence change on channel '" + channel + "': " + ex.getMessage());
+			return;
+		}
+		if (logger.isDebugEnabled()) {
+			logger.debug("Change " + change.sequence() + " of topic '" + change.topic() + "' from node '"
+					+ change.origin() + "': " + change.joins().size() + " join(s), " + change.leaves().size()
+					+ " leave(s)");
+		}
+		try {
+			subscription.listener.onChange(change);
+		}
+		catch (RuntimeException ex) {
+			logger.error("Listener of topic '" + subscription.topic + "' failed on change " + change.sequence(), ex);
+		}
+	}
+
+	@Override
+	public void message(String pattern, String channel, String message) {
+		message(channel, message);
+	}
+
+	@Override
+	public void subscribed(String channel, long count) {
+		Subscription subscription = this.byChannel.get(channel);
+		if (subscription != null && subscription.lost.compareAndSet(true, false)) {
+			logger.info("Resubscribed to topic '" + subscription.topic + "'; telling its listener to resync");
+			try {
+				subscription.listener.onSubscriptionLost();
+			}
+			catch (RuntimeException ex) {
+				logger.error("Listener of topic '" + subscription.topic + "' failed on a lost subscription", ex);
+			}
+		}
+	}
+
+	@Override
+	public void onRedisDisconnected(RedisChannelHandler<?, ?> connection) {
+		this.byChannel.values().forEach((subscription) -> subscription.lost.set(true));
+		if (!this.byChannel.isEmpty()) {
+			logger.warn("Presence pub/sub connection lost; " + this.byChannel.size()
+					+ " topic(s) will resync once resubscribed");
+		}
+	}
+
+	private static final class Subscription {
+
+		private final String topic;
+
+		private final PresenceChangeListener listener;
+
+		/**
+		 * Whether changes may have been missed since the connection dropped.
+		 */
+		private final AtomicBoolean lost = new AtomicBoolean();
+
+		Subscription(String topic, PresenceChangeListener listener) {
+			this.topic = topic;
+			this.listener = listener;
+		}
+
+	}
+
+}

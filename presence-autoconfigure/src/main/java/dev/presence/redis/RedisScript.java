@@ -1,0 +1,109 @@
+package dev.presence.redis;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.HexFormat;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+
+import io.lettuce.core.RedisNoScriptException;
+import io.lettuce.core.ScriptOutputType;
+import io.lettuce.core.api.async.RedisScriptingAsyncCommands;
+
+/**
+ * A Lua script of the store, run with {@code EVALSHA} and, when Redis does not know the
+ * script (it restarted or its script cache was flushed), once with {@code EVAL}, which
+ * caches it again.
+ */
+final class RedisScript {
+
+	private final String name;
+
+	private final String body;
+
+	private final String sha;
+
+	private RedisScript(String name, String body) {
+		this.name = name;
+		this.body = body;
+		this.sha = sha1(body);
+	}
+
+	/**
+	 * Read the script {@code dev/presence/redis/<name>.lua} from the class path.
+	 * @param name the name of the script, without {@code .lua}
+	 * @return the script
+	 */
+	static RedisScript load(String name) {
+		String path = name + ".lua";
+		try (InputStream in = RedisScript.class.getResourceAsStream(path)) {
+			if (in == null) {
+				throw new IllegalStateException("Lua script '" + path + "' not found next to " + RedisScript.class);
+			}
+			return new RedisScript(name, new String(in.readAllBytes(), StandardCharsets.UTF_8));
+		}
+		catch (IOException ex) {
+			throw new IllegalStateException("Cannot read Lua script '" + path + "'", ex);
+		}
+	}
+
+	String name() {
+		return this.name;
+	}
+
+	String sha() {
+		return this.sha;
+	}
+
+	/**
+	 * Load the script into Redis's script cache ({@code SCRIPT LOAD}).
+	 * @param commands the commands to use
+	 * @return a future that completes once Redis holds the script
+	 */
+	CompletableFuture<Void> load(RedisScriptingAsyncCommands<String, String> commands) {
+		return commands.scriptLoad(this.body).toCompletableFuture().thenAccept((loadedSha) -> {
+			if (!this.sha.equalsIgnoreCase(loadedSha)) {
+				throw new IllegalStateException("Redis loaded script '" + this.name + "' as " + loadedSha
+						+ " where " + this.sha + " was expected");
+			}
+		});
+	}
+
+	/**
+	 * Run the script.
+	 * @param <T> the type of the reply
+	 * @param commands the commands to use
+	 * @param type the type of the reply
+	 * @param keys the {@code KEYS} of the script
+	 * @param args the {@code ARGV} of the script
+	 * @return the reply
+	 */
+	<T> CompletableFuture<T> run(RedisScriptingAsyncCommands<String, String> commands, ScriptOutputType type,
+			String[] keys, String... args) {
+		CompletableFuture<T> evalsha = commands.<T>evalsha(this.sha, type, keys, args).toCompletableFuture();
+		return evalsha.exceptionallyCompose((ex) -> {
+			if (unwrap(ex) instanceof RedisNoScriptException) {
+				return commands.<T>eval(this.body, type, keys, args).toCompletableFuture();
+			}
+			return CompletableFuture.failedFuture(unwrap(ex));
+		});
+	}
+
+	private static Throwable unwrap(Throwable ex) {
+		return (ex instanceof CompletionException && ex.getCause() != null) ? ex.getCause() : ex;
+	}
+
+	private static String sha1(String body) {
+		try {
+			MessageDigest digest = MessageDigest.getInstance("SHA-1");
+			return HexFormat.of().formatHex(digest.digest(body.getBytes(StandardCharsets.UTF_8)));
+		}
+		catch (NoSuchAlgorithmException ex) {
+			throw new IllegalStateException("SHA-1 is not available", ex);
+		}
+	}
+
+}

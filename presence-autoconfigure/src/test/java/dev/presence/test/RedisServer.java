@@ -1,0 +1,287 @@
+package dev.presence.test;
+
+import java.io.File;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.io.UncheckedIOException;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.ServerSocket;
+import java.net.Socket;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Comparator;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
+
+import org.awaitility.Awaitility;
+import org.awaitility.core.ConditionTimeoutException;
+import org.awaitility.core.TerminalFailureException;
+import org.jspecify.annotations.Nullable;
+
+/**
+ * A {@code redis-server} process of its own for a test: on {@code 127.0.0.1}, on a free
+ * port, without persistence, in a temporary directory that {@link #close()} deletes.
+ * <p>
+ * The binary is looked up on the {@code PATH}. Every method returns once the server
+ * answers {@code PING} (or, for {@link #kill()}, once the process is gone).
+ */
+public final class RedisServer implements AutoCloseable {
+
+	private static final String HOST = "127.0.0.1";
+
+	private static final Duration STARTUP_TIMEOUT = Duration.ofSeconds(10);
+
+	private static final Duration IO_TIMEOUT = Duration.ofSeconds(2);
+
+	private static final int PORT_ATTEMPTS = 5;
+
+	private final Path executable;
+
+	private final Path directory;
+
+	private final int port;
+
+	private final Thread shutdownHook;
+
+	private @Nullable Process process;
+
+	private RedisServer(Path executable, Path directory, int port) {
+		this.executable = executable;
+		this.directory = directory;
+		this.port = port;
+		this.shutdownHook = new Thread(this::destroy, "redis-server-" + port + "-shutdown");
+	}
+
+	/**
+	 * Start a new, empty server.
+	 * @return the running server
+	 * @throws IllegalStateException if {@code redis-server} is not on the {@code PATH} or
+	 * does not start
+	 */
+	public static RedisServer start() {
+		Path executable = findExecutable();
+		IllegalStateException failure = null;
+		for (int attempt = 0; attempt < PORT_ATTEMPTS; attempt++) {
+			Path directory = createDirectory();
+			RedisServer server = new RedisServer(executable, directory, freePort());
+			try {
+				server.launch();
+				Runtime.getRuntime().addShutdownHook(server.shutdownHook);
+				return server;
+			}
+			catch (IllegalStateException ex) {
+				// most likely another process took the port between probe and launch
+				server.destroy();
+				deleteRecursively(directory);
+				failure = ex;
+			}
+		}
+		throw failure;
+	}
+
+	public String host() {
+		return HOST;
+	}
+
+	public int port() {
+		return this.port;
+	}
+
+	/**
+	 * The URI Lettuce and Spring Data Redis accept.
+	 * @return {@code redis://127.0.0.1:<port>}
+	 */
+	public String uri() {
+		return "redis://" + HOST + ":" + this.port;
+	}
+
+	/**
+	 * Kill the process ({@code SIGKILL}) and wait until it is gone.
+	 */
+	public synchronized void kill() {
+		destroy();
+	}
+
+	/**
+	 * Start the server again, empty, on the same port; kills it first if it still runs.
+	 */
+	public synchronized void restart() {
+		destroy();
+		launch();
+	}
+
+	/**
+	 * Remove every key of every database ({@code FLUSHALL}).
+	 */
+	public void flushAll() {
+		String reply = command("FLUSHALL");
+		if (!reply.startsWith("+OK")) {
+			throw new IllegalStateException("FLUSHALL answered " + reply);
+		}
+	}
+
+	/**
+	 * Kill the server and delete its directory.
+	 */
+	@Override
+	public synchronized void close() {
+		destroy();
+		try {
+			Runtime.getRuntime().removeShutdownHook(this.shutdownHook);
+		}
+		catch (IllegalStateException ex) {
+			// the JVM is shutting down: the hook runs anyway
+		}
+		deleteRecursively(this.directory);
+	}
+
+	@Override
+	public String toString() {
+		return "RedisServer[" + uri() + "]";
+	}
+
+	private void launch() {
+		Path log = this.directory.resolve("redis.log");
+		ProcessBuilder builder = new ProcessBuilder(this.executable.toString(), "--bind", HOST, "--port",
+				Integer.toString(this.port), "--save", "", "--appendonly", "no", "--dir", this.directory.toString(),
+				"--daemonize", "no", "--loglevel", "warning")
+			.redirectErrorStream(true)
+			.redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()));
+		Process process;
+		try {
+			process = builder.start();
+		}
+		catch (IOException ex) {
+			throw new IllegalStateException("Cannot start " + this.executable, ex);
+		}
+		this.process = process;
+		try {
+			Awaitility.await("redis-server on port " + this.port + " answering PING")
+				.atMost(STARTUP_TIMEOUT)
+				.pollDelay(Duration.ZERO)
+				.pollInterval(Duration.ofMillis(20))
+				.failFast("redis-server exited", () -> !process.isAlive())
+				.until(this::answersPing);
+		}
+		catch (ConditionTimeoutException | TerminalFailureException ex) {
+			throw new IllegalStateException("redis-server did not start on port " + this.port + "; its log:\n"
+					+ readLog(log), ex);
+		}
+	}
+
+	private void destroy() {
+		Process process = this.process;
+		if (process == null) {
+			return;
+		}
+		this.process = null;
+		process.destroyForcibly();
+		try {
+			if (!process.waitFor(STARTUP_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS)) {
+				throw new IllegalStateException("redis-server on port " + this.port + " did not die");
+			}
+		}
+		catch (InterruptedException ex) {
+			Thread.currentThread().interrupt();
+			throw new IllegalStateException("Interrupted while killing redis-server on port " + this.port, ex);
+		}
+	}
+
+	private boolean answersPing() {
+		try {
+			return command("PING").startsWith("+PONG");
+		}
+		catch (UncheckedIOException ex) {
+			return false;
+		}
+	}
+
+	/**
+	 * Send one command without arguments and read the first line of the reply.
+	 */
+	private String command(String name) {
+		try (Socket socket = new Socket()) {
+			socket.connect(new InetSocketAddress(InetAddress.getByName(HOST), this.port), (int) IO_TIMEOUT.toMillis());
+			socket.setSoTimeout((int) IO_TIMEOUT.toMillis());
+			OutputStream out = socket.getOutputStream();
+			out.write(("*1\r\n$" + name.length() + "\r\n" + name + "\r\n").getBytes(StandardCharsets.US_ASCII));
+			out.flush();
+			return readLine(socket.getInputStream());
+		}
+		catch (IOException ex) {
+			throw new UncheckedIOException(ex);
+		}
+	}
+
+	private static String readLine(InputStream in) throws IOException {
+		StringBuilder line = new StringBuilder();
+		int c;
+		while ((c = in.read()) != -1 && c != '\n') {
+			if (c != '\r') {
+				line.append((char) c);
+			}
+		}
+		return line.toString();
+	}
+
+	private static Path findExecutable() {
+		String path = System.getenv("PATH");
+		List<String> directories = (path != null) ? List.of(path.split(File.pathSeparator)) : List.of();
+		for (String directory : directories) {
+			if (directory.isEmpty()) {
+				continue;
+			}
+			Path candidate = Path.of(directory, "redis-server");
+			if (Files.isRegularFile(candidate) && Files.isExecutable(candidate)) {
+				return candidate;
+			}
+		}
+		throw new IllegalStateException("redis-server not found on the PATH (" + path
+				+ "); install Redis (for example 'apt-get install redis-server') to run these tests");
+	}
+
+	private static int freePort() {
+		try (ServerSocket socket = new ServerSocket(0, 1, InetAddress.getByName(HOST))) {
+			return socket.getLocalPort();
+		}
+		catch (IOException ex) {
+			throw new UncheckedIOException("Cannot find a free port", ex);
+		}
+	}
+
+	private static Path createDirectory() {
+		try {
+			return Files.createTempDirectory("redis-server-");
+		}
+		catch (IOException ex) {
+			throw new UncheckedIOException("Cannot create a directory for redis-server", ex);
+		}
+	}
+
+	private static String readLog(Path log) {
+		try {
+			return Files.readString(log);
+		}
+		catch (IOException ex) {
+			return "(unreadable: " + ex + ")";
+		}
+	}
+
+	private static void deleteRecursively(Path directory) {
+		if (!Files.exists(directory)) {
+			return;
+		}
+		try (Stream<Path> paths = Files.walk(directory)) {
+			paths.sorted(Comparator.reverseOrder()).forEach((file) -> file.toFile().delete());
+		}
+		catch (IOException ex) {
+			throw new UncheckedIOException("Cannot delete " + directory, ex);
+		}
+	}
+
+}
