@@ -1,0 +1,67 @@
+package dev.presence.autoconfigure;
+
+import org.springframework.boot.autoconfigure.AutoConfiguration;
+import org.springframework.boot.autoconfigure.condition.ConditionalOnBooleanProperty;
+import org.springframework.boot.autoconfigure.condition.ConditionalOnMissingBean;
+import org.springframework.boot.context.properties.EnableConfigurationProperties;
+import org.springframework.context.ApplicationEventPublisher;
+import org.springframework.context.annotation.Bean;
+import org.springframework.context.annotation.Import;
+
+import dev.presence.core.DefaultPresenceService;
+import dev.presence.core.PresenceEventPublisher;
+import dev.presence.core.PresenceExecutors;
+import dev.presence.core.PresenceNode;
+import dev.presence.core.PresenceService;
+import dev.presence.core.PresenceStore;
+import dev.presence.core.PresenceTopics;
+
+/**
+ * Auto-configuration for the presence core: the node, its
+ * topics, the {@link PresenceService} and the store.
+ */
+@AutoConfiguration(afterName = "org.springframework.boot.data.redis.autoconfigure.DataRedisAutoConfiguration")
+@ConditionalOnBooleanProperty(name = "presence.enabled", matchIfMissing = true)
+@EnableConfigurationProperties(PresenceProperties.class)
+@Import({ PresenceStoreConfigurations.Redis.class, PresenceStoreConfigurations.InMemory.class })
+public final class PresenceAutoConfiguration {
+
+	@Bean
+	@ConditionalOnMissingBean
+	PresenceNode presenceNode(PresenceProperties properties) {
+		String id = properties.getNodeId();
+		return (id != null && !id.isBlank()) ? new PresenceNode(id) : PresenceNode.random();
+	}
+
+	@Bean
+	@ConditionalOnMissingBean
+	PresenceExecutors presenceExecutors(PresenceProperties properties) {
+		int threads = Math.max(2, Runtime.getRuntime().availableProcessors());
+		return new PresenceExecutors(threads, properties.getEvents().getQueueCapacity());
+	}
+
+	@Bean
+	@ConditionalOnMissingBean
+	PresenceEventPublisher presenceEventPublisher(PresenceProperties properties, PresenceExecutors executors,
+			ApplicationEventPublisher applicationEventPublisher) {
+		if (!properties.getEvents().isEnabled()) {
+			return new PresenceEventPublisher((event) -> {
+			}, Runnable::run);
+		}
+		return new PresenceEventPublisher(applicationEventPublisher, executors.events());
+	}
+
+	@Bean
+	@ConditionalOnMissingBean
+	PresenceTopics presenceTopics(PresenceNode node, PresenceStore store, PresenceExecutors executors,
+			PresenceEventPublisher events) {
+		return new PresenceTopics(node.id(), store, executors.dispatch(), events);
+	}
+
+	@Bean
+	@ConditionalOnMissingBean
+	DefaultPresenceService presenceService(PresenceTopics topics, PresenceProperties properties) {
+		return new DefaultPresenceService(topics, properties.getTimeout());
+	}
+
+}

@@ -1,0 +1,303 @@
+package dev.presence.autoconfigure;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+
+import org.jspecify.annotations.Nullable;
+import org.springframework.boot.context.properties.ConfigurationProperties;
+import org.springframework.util.unit.DataSize;
+
+/**
+ * Configuration properties for Presence for Spring.
+ */
+@ConfigurationProperties("presence")
+public class PresenceProperties {
+
+	/**
+	 * Whether to enable presence.
+	 */
+	private boolean enabled = true;
+
+	/**
+	 * Path of the WebSocket endpoint the Supabase and Phoenix clients connect to.
+	 */
+	private String endpoint = "/realtime/v1/websocket";
+
+	/**
+	 * Origins allowed to open the WebSocket, as patterns ("*" allows any origin).
+	 */
+	private List<String> allowedOrigins = new ArrayList<>(List.of("*"));
+
+	/**
+	 * Where presences are stored. By default Redis when a Lettuce connection factory is
+	 * available, otherwise in memory.
+	 */
+	private @Nullable StoreType store;
+
+	/**
+	 * Id of this node in the cluster. Defaults to a new random id at every start.
+	 */
+	private @Nullable String nodeId;
+
+	/**
+	 * Maximum time a PresenceService call waits for the store.
+	 */
+	private Duration timeout = Duration.ofSeconds(5);
+
+	private final Redis redis = new Redis();
+
+	private final Limits limits = new Limits();
+
+	private final Events events = new Events();
+
+	public boolean isEnabled() {
+		return this.enabled;
+	}
+
+	public void setEnabled(boolean enabled) {
+		this.enabled = enabled;
+	}
+
+	public String getEndpoint() {
+		return this.endpoint;
+	}
+
+	public void setEndpoint(String endpoint) {
+		this.endpoint = endpoint;
+	}
+
+	public List<String> getAllowedOrigins() {
+		return this.allowedOrigins;
+	}
+
+	public void setAllowedOrigins(List<String> allowedOrigins) {
+		this.allowedOrigins = allowedOrigins;
+	}
+
+	public @Nullable StoreType getStore() {
+		return this.store;
+	}
+
+	public void setStore(@Nullable StoreType store) {
+		this.store = store;
+	}
+
+	public @Nullable String getNodeId() {
+		return this.nodeId;
+	}
+
+	public void setNodeId(@Nullable String nodeId) {
+		this.nodeId = nodeId;
+	}
+
+	public Duration getTimeout() {
+		return this.timeout;
+	}
+
+	public void setTimeout(Duration timeout) {
+		this.timeout = timeout;
+	}
+
+	public Redis getRedis() {
+		return this.redis;
+	}
+
+	public Limits getLimits() {
+		return this.limits;
+	}
+
+	public Events getEvents() {
+		return this.events;
+	}
+
+	/**
+	 * Where presences are stored.
+	 */
+	public enum StoreType {
+
+		/**
+		 * Redis, shared by every node (needs Spring Data Redis with Lettuce).
+		 */
+		REDIS,
+
+		/**
+		 * This JVM's memory: one node only.
+		 */
+		MEMORY
+
+	}
+
+	/**
+	 * Redis store properties.
+	 */
+	public static class Redis {
+
+		/**
+		 * Interval at which a node refreshes its heartbeat and the expiry of the topics it
+		 * holds presences in.
+		 */
+		private Duration heartbeatInterval = Duration.ofSeconds(5);
+
+		/**
+		 * Time to live of a topic's keys after the last node holding presences in it
+		 * stopped refreshing them.
+		 */
+		private Duration keyTimeToLive = Duration.ofMinutes(2);
+
+		public Duration getHeartbeatInterval() {
+			return this.heartbeatInterval;
+		}
+
+		public void setHeartbeatInterval(Duration heartbeatInterval) {
+			this.heartbeatInterval = heartbeatInterval;
+		}
+
+		public Duration getKeyTimeToLive() {
+			return this.keyTimeToLive;
+		}
+
+		public void setKeyTimeToLive(Duration keyTimeToLive) {
+			this.keyTimeToLive = keyTimeToLive;
+		}
+
+	}
+
+	/**
+	 * Limits each client is held to.
+	 */
+	public static class Limits {
+
+		/**
+		 * Maximum size of one WebSocket frame from a client; a larger frame closes the
+		 * connection with status 1009.
+		 */
+		private DataSize maxFrameSize = DataSize.ofMegabytes(1);
+
+		/**
+		 * Maximum size of a tracked presence state, as JSON; a larger track closes the
+		 * channel with the system message "Track message size exceeded".
+		 */
+		private DataSize maxStateSize = DataSize.ofKilobytes(64);
+
+		/**
+		 * Maximum number of channels one connection may join.
+		 */
+		private int maxChannelsPerConnection = 100;
+
+		/**
+		 * Maximum number of frames of one connection waiting to be handled; past it the
+		 * connection is closed with status 1008.
+		 */
+		private int maxPendingFrames = 1000;
+
+		/**
+		 * Time after which a connection that sent nothing (not even a heartbeat) is closed.
+		 */
+		private Duration idleTimeout = Duration.ofSeconds(60);
+
+		/**
+		 * Maximum time one send to a client may take before the client is closed.
+		 */
+		private Duration sendTimeLimit = Duration.ofSeconds(10);
+
+		/**
+		 * Maximum data buffered for a client that does not read fast enough before it is
+		 * closed.
+		 */
+		private DataSize sendBufferSize = DataSize.ofMegabytes(1);
+
+		public DataSize getMaxFrameSize() {
+			return this.maxFrameSize;
+		}
+
+		public void setMaxFrameSize(DataSize maxFrameSize) {
+			this.maxFrameSize = maxFrameSize;
+		}
+
+		public DataSize getMaxStateSize() {
+			return this.maxStateSize;
+		}
+
+		public void setMaxStateSize(DataSize maxStateSize) {
+			this.maxStateSize = maxStateSize;
+		}
+
+		public int getMaxChannelsPerConnection() {
+			return this.maxChannelsPerConnection;
+		}
+
+		public void setMaxChannelsPerConnection(int maxChannelsPerConnection) {
+			this.maxChannelsPerConnection = maxChannelsPerConnection;
+		}
+
+		public int getMaxPendingFrames() {
+			return this.maxPendingFrames;
+		}
+
+		public void setMaxPendingFrames(int maxPendingFrames) {
+			this.maxPendingFrames = maxPendingFrames;
+		}
+
+		public Duration getIdleTimeout() {
+			return this.idleTimeout;
+		}
+
+		public void setIdleTimeout(Duration idleTimeout) {
+			this.idleTimeout = idleTimeout;
+		}
+
+		public Duration getSendTimeLimit() {
+			return this.sendTimeLimit;
+		}
+
+		public void setSendTimeLimit(Duration sendTimeLimit) {
+			this.sendTimeLimit = sendTimeLimit;
+		}
+
+		public DataSize getSendBufferSize() {
+			return this.sendBufferSize;
+		}
+
+		public void setSendBufferSize(DataSize sendBufferSize) {
+			this.sendBufferSize = sendBufferSize;
+		}
+
+	}
+
+	/**
+	 * Application event properties.
+	 */
+	public static class Events {
+
+		/**
+		 * Whether to publish PresenceJoinEvent, PresenceLeaveEvent and PresenceSyncEvent
+		 * as application events.
+		 */
+		private boolean enabled = true;
+
+		/**
+		 * Maximum number of events waiting for slow listeners; past it new events are
+		 * dropped (and logged) rather than delaying clients.
+		 */
+		private int queueCapacity = 10_000;
+
+		public boolean isEnabled() {
+			return this.enabled;
+		}
+
+		public void setEnabled(boolean enabled) {
+			this.enabled = enabled;
+		}
+
+		public int getQueueCapacity() {
+			return this.queueCapacity;
+		}
+
+		public void setQueueCapacity(int queueCapacity) {
+			this.queueCapacity = queueCapacity;
+		}
+
+	}
+
+}

@@ -1,0 +1,62 @@
+package dev.presence.autoconfigure;
+
+import io.lettuce.core.AbstractRedisClient;
+import io.lettuce.core.RedisClient;
+
+import org.springframework.boot.autoconfigure.condition.ConditionalOnBean;
+import org.springframework.boot.autoconfigure.condition.ConditionalOnClass;
+import org.springframework.boot.autoconfigure.condition.ConditionalOnMissingBean;
+import org.springframework.boot.autoconfigure.condition.ConditionalOnProperty;
+import org.springframework.context.annotation.Bean;
+import org.springframework.context.annotation.Configuration;
+import org.springframework.data.redis.connection.lettuce.LettuceConnectionFactory;
+
+import dev.presence.core.PresenceNode;
+import dev.presence.core.PresenceStore;
+import dev.presence.memory.InMemoryPresenceStore;
+import dev.presence.redis.RedisPresenceStore;
+
+/**
+ * The {@link PresenceStore} configurations, imported by {@link PresenceAutoConfiguration}
+ * in order: Redis when a Lettuce connection factory exists, else memory.
+ */
+final class PresenceStoreConfigurations {
+
+	private PresenceStoreConfigurations() {
+	}
+
+	@Configuration(proxyBeanMethods = false)
+	@ConditionalOnClass({ RedisClient.class, LettuceConnectionFactory.class })
+	@ConditionalOnBean(LettuceConnectionFactory.class)
+	@ConditionalOnProperty(name = "presence.store", havingValue = "redis", matchIfMissing = true)
+	static class Redis {
+
+		@Bean
+		@ConditionalOnMissingBean(PresenceStore.class)
+		RedisPresenceStore redisPresenceStore(LettuceConnectionFactory connectionFactory, PresenceNode node,
+				PresenceProperties properties) {
+			connectionFactory.start();
+			AbstractRedisClient client = connectionFactory.getRequiredNativeClient();
+			if (!(client instanceof RedisClient redisClient)) {
+				throw new IllegalStateException("The Redis presence store needs a standalone Redis for now, got "
+						+ client.getClass().getSimpleName());
+			}
+			return new RedisPresenceStore(redisClient, node.id(), properties.getRedis().getKeyTimeToLive(),
+					properties.getRedis().getHeartbeatInterval());
+		}
+
+	}
+
+	@Configuration(proxyBeanMethods = false)
+	@ConditionalOnProperty(name = "presence.store", havingValue = "memory", matchIfMissing = true)
+	static class InMemory {
+
+		@Bean
+		@ConditionalOnMissingBean(PresenceStore.class)
+		InMemoryPresenceStore inMemoryPresenceStore(PresenceNode node) {
+			return new InMemoryPresenceStore(node.id());
+		}
+
+	}
+
+}
