@@ -1,5 +1,7 @@
 package dev.presence.autoconfigure;
 
+import java.time.Duration;
+
 import org.springframework.boot.autoconfigure.AutoConfiguration;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnBooleanProperty;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnMissingBean;
@@ -15,6 +17,7 @@ import dev.presence.core.PresenceNode;
 import dev.presence.core.PresenceService;
 import dev.presence.core.PresenceStore;
 import dev.presence.core.PresenceTopics;
+import dev.presence.memory.InMemoryPresenceStore;
 
 /**
  * Auto-configuration for the presence core: the node, its
@@ -54,8 +57,10 @@ public final class PresenceAutoConfiguration {
 	@Bean
 	@ConditionalOnMissingBean
 	PresenceTopics presenceTopics(PresenceNode node, PresenceStore store, PresenceExecutors executors,
-			PresenceEventPublisher events) {
-		return new PresenceTopics(node.id(), store, executors.dispatch(), events);
+			PresenceEventPublisher events, PresenceProperties properties) {
+		Duration lostHistoryGrace = (store instanceof InMemoryPresenceStore) ? Duration.ZERO
+				: properties.getNodeTimeout();
+		return new PresenceTopics(node.id(), store, executors.dispatch(), events, lostHistoryGrace);
 	}
 
 	@Bean

@@ -41,6 +41,12 @@ public class PresenceProperties {
 	private @Nullable String nodeId;
 
 	/**
+	 * Time after which a node that stopped heart-beating is declared dead and its
+	 * presences are removed by a surviving node.
+	 */
+	private Duration nodeTimeout = Duration.ofSeconds(10);
+
+	/**
 	 * Maximum time a PresenceService call waits for the store.
 	 */
 	private Duration timeout = Duration.ofSeconds(5);
@@ -91,6 +97,14 @@ public class PresenceProperties {
 		this.nodeId = nodeId;
 	}
 
+	public Duration getNodeTimeout() {
+		return this.nodeTimeout;
+	}
+
+	public void setNodeTimeout(Duration nodeTimeout) {
+		this.nodeTimeout = nodeTimeout;
+	}
+
 	public Duration getTimeout() {
 		return this.timeout;
 	}
@@ -137,7 +151,7 @@ public class PresenceProperties {
 		 * Interval at which a node refreshes its heartbeat and the expiry of the topics it
 		 * holds presences in.
 		 */
-		private Duration heartbeatInterval = Duration.ofSeconds(5);
+		private Duration heartbeatInterval = Duration.ofSeconds(2);
 
 		/**
 		 * Time to live of a topic's keys after the last node holding presences in it

@@ -1,5 +1,6 @@
 package dev.presence.core;
 
+import java.time.Duration;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.Set;
@@ -28,6 +29,8 @@ public final class PresenceTopics {
 
 	private final PresenceEventPublisher events;
 
+	private final Duration lostHistoryGrace;
+
 	private final PresenceRefs refs = new PresenceRefs();
 
 	// guarded by itself
@@ -42,8 +45,12 @@ public final class PresenceTopics {
 	 * @param store the store
 	 * @param executor the shared executor the replicas apply changes on
 	 * @param events where presence events are published
+	 * @param lostHistoryGrace how long a replica keeps showing presences that vanished
+	 * because the store lost a topic, waiting for their nodes to re-assert them
 	 */
-	public PresenceTopics(String nodeId, PresenceStore store, Executor executor, PresenceEventPublisher events) {
+	public PresenceTopics(String nodeId, PresenceStore store, Executor executor, PresenceEventPublisher events,
+			Duration lostHistoryGrace) {
+		this.lostHistoryGrace = lostHistoryGrace;
 		Assert.hasText(nodeId, "'nodeId' must not be empty");
 		this.nodeId = nodeId;
 		this.store = store;
@@ -80,7 +87,8 @@ public final class PresenceTopics {
 				existing.count++;
 				return existing.ready;
 			}
-			TopicReplica replica = new TopicReplica(topic, this.nodeId, this.store, this.executor, this.events);
+			TopicReplica replica = new TopicReplica(topic, this.nodeId, this.store, this.executor, this.events,
+					this.lostHistoryGrace);
 			CompletableFuture<Void> previous = this.closing.getOrDefault(topic, CompletableFuture.completedFuture(null));
 			CompletableFuture<TopicReplica> ready = previous.exceptionally((ex) -> null)
 				.thenCompose((closed) -> replica.start());

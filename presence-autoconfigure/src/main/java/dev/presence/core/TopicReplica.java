@@ -51,6 +51,8 @@ public final class TopicReplica implements PresenceChangeListener {
 
 	private final PresenceEventPublisher events;
 
+	private final Duration lostHistoryGrace;
+
 	private final List<TopicListener> listeners = new CopyOnWriteArrayList<>();
 
 	private final CompletableFuture<TopicReplica> ready = new CompletableFuture<>();
@@ -65,7 +67,12 @@ public final class TopicReplica implements PresenceChangeListener {
 	private @Nullable Map<String, List<Presence>> view;
 
 	// the fields below are touched only on the executor
+	private String epoch = "";
+
 	private long sequence;
+
+	/** Until when entries missing from a snapshot are kept, after the store lost the topic. */
+	private long holdMissingUntil;
 
 	private boolean synced;
 
@@ -76,7 +83,8 @@ public final class TopicReplica implements PresenceChangeListener {
 	private final List<PresenceChange> pending = new ArrayList<>();
 
 	TopicReplica(String topic, String nodeId, PresenceStore store, Executor sharedExecutor,
-			PresenceEventPublisher events) {
+			PresenceEventPublisher events, Duration lostHistoryGrace) {
+		this.lostHistoryGrace = lostHistoryGrace;
 		this.topic = topic;
 		this.nodeId = nodeId;
 		this.store = store;
@@ -196,6 +204,17 @@ public final class TopicReplica implements PresenceChangeListener {
 			this.pending.add(change);
 			return;
 		}
+		if (this.epoch.isEmpty() && this.sequence == 0 && change.sequence() == 1) {
+			// the first change of a topic the store did not hold when the snapshot was taken
+			this.epoch = change.epoch();
+		}
+		if (!change.epoch().equals(this.epoch)) {
+			logger.info("Presence store lost the history of " + this.topic + " (epoch " + this.epoch + " is now "
+					+ change.epoch() + "), resynchronising");
+			this.pending.add(change);
+			resync();
+			return;
+		}
 		if (change.sequence() <= this.sequence) {
 			if (logger.isDebugEnabled()) {
 				logger.debug("Dropping change " + change.sequence() + " of " + this.topic + ", already at "
@@ -236,21 +255,45 @@ public final class TopicReplica implements PresenceChangeListener {
 	}
 
 	private void applySnapshot(PresenceSnapshot snapshot, boolean publishEvents) {
+		long now = System.currentTimeMillis();
+		if (!this.epoch.isEmpty() && !this.epoch.equals(snapshot.epoch())) {
+			// The store lost the topic (restart, flush, expiry): live nodes re-assert their
+			// presences within a heartbeat, so keep showing what is missing for a while
+			// instead of sending leaves for presences whose connections never dropped.
+			this.holdMissingUntil = now + this.lostHistoryGrace.toMillis();
+			if (!this.lostHistoryGrace.isZero()) {
+				CompletableFuture.delayedExecutor(this.lostHistoryGrace.toMillis(), TimeUnit.MILLISECONDS, this.executor)
+					.execute(() -> {
+						if (!this.closed) {
+							resync();
+						}
+					});
+			}
+		}
+		boolean holdMissing = now < this.holdMissingUntil;
 		Map<String, PresenceEntry> target = new LinkedHashMap<>();
 		snapshot.entries().forEach((entry) -> target.put(entry.ref(), entry));
 		List<PresenceEntry> joins = new ArrayList<>();
 		List<PresenceEntry> leaves = new ArrayList<>();
 		synchronized (this) {
-			this.byRef.values().stream().filter((entry) -> !target.containsKey(entry.ref())).forEach(leaves::add);
+			if (!holdMissing) {
+				this.byRef.values().stream().filter((entry) -> !target.containsKey(entry.ref())).forEach(leaves::add);
+			}
 			target.values().stream().filter((entry) -> !this.byRef.containsKey(entry.ref())).forEach(joins::add);
 		}
 		apply(joins, leaves, false, publishEvents);
+		this.epoch = snapshot.epoch();
 		this.sequence = snapshot.sequence();
 		this.synced = true;
 		List<PresenceChange> held = new ArrayList<>(this.pending);
 		this.pending.clear();
 		held.sort(Comparator.comparingLong(PresenceChange::sequence));
-		held.forEach(this::receive);
+		for (PresenceChange change : held) {
+			// changes of another epoch than the snapshot's are from a history it replaced
+			if (change.epoch().equals(this.epoch)) {
+				receive(change);
+			}
+		}
 	}
 
 	private void apply(List<PresenceEntry> joins, List<PresenceEntry> leaves, boolean origin, boolean publishEvents) {

@@ -5,6 +5,7 @@ import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 
@@ -23,6 +24,8 @@ import dev.presence.core.PresenceStore;
 public final class InMemoryPresenceStore implements PresenceStore {
 
 	private final String nodeId;
+
+	private final String epoch = UUID.randomUUID().toString();
 
 	// guarded by this
 	private final Map<String, Topic> topics = new HashMap<>();
@@ -69,10 +72,10 @@ public final class InMemoryPresenceStore implements PresenceStore {
 	public synchronized CompletableFuture<PresenceSnapshot> snapshot(String topic) {
 		Topic state = this.topics.get(topic);
 		if (state == null) {
-			return CompletableFuture.completedFuture(new PresenceSnapshot(topic, 0, List.of()));
+			return CompletableFuture.completedFuture(new PresenceSnapshot(topic, "", 0, List.of()));
 		}
 		return CompletableFuture
-			.completedFuture(new PresenceSnapshot(topic, state.sequence, new ArrayList<>(state.entries.values())));
+			.completedFuture(new PresenceSnapshot(topic, this.epoch, state.sequence, new ArrayList<>(state.entries.values())));
 	}
 
 	@Override
@@ -95,7 +98,7 @@ public final class InMemoryPresenceStore implements PresenceStore {
 		state.sequence++;
 		PresenceChangeListener listener = this.listeners.get(topic);
 		if (listener != null) {
-			listener.onChange(new PresenceChange(topic, state.sequence, this.nodeId, joins, leaves));
+			listener.onChange(new PresenceChange(topic, this.epoch, state.sequence, this.nodeId, joins, leaves));
 		}
 	}
 

@@ -75,7 +75,7 @@ final class RedisPresenceCodec {
 		JsonNode root = this.mapper.readTree(message);
 		long sequence = root.required("s").longValue();
 		String origin = root.required("o").stringValue();
-		return new PresenceChange(topic, sequence, origin, entries(root.required("j")), entries(root.required("l")));
+		return new PresenceChange(topic, "", sequence, origin, entries(root.required("j")), entries(root.required("l")));
 	}
 
 	private List<PresenceEntry> entries(JsonNode array) {

@@ -259,7 +259,7 @@ public final class RedisPresenceStore implements PresenceStore, SmartLifecycle {
 				logger.warn("Ignoring malformed entry '" + ref + "' of topic '" + topic + "': " + ex.getMessage());
 			}
 		}
-		return new PresenceSnapshot(topic, sequence, entries);
+		return new PresenceSnapshot(topic, "", sequence, entries);
 	}
 
 	@Override
