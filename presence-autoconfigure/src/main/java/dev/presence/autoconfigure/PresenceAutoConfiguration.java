@@ -2,6 +2,7 @@ package dev.presence.autoconfigure;
 
 import java.time.Duration;
 
+import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.boot.autoconfigure.AutoConfiguration;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnBooleanProperty;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnMissingBean;
@@ -13,6 +14,7 @@ import org.springframework.context.annotation.Import;
 import dev.presence.core.DefaultPresenceService;
 import dev.presence.core.PresenceEventPublisher;
 import dev.presence.core.PresenceExecutors;
+import dev.presence.core.PresenceMonitor;
 import dev.presence.core.PresenceNode;
 import dev.presence.core.PresenceService;
 import dev.presence.core.PresenceStore;
@@ -57,10 +59,11 @@ public final class PresenceAutoConfiguration {
 	@Bean
 	@ConditionalOnMissingBean
 	PresenceTopics presenceTopics(PresenceNode node, PresenceStore store, PresenceExecutors executors,
-			PresenceEventPublisher events, PresenceProperties properties) {
+			PresenceEventPublisher events, PresenceProperties properties, ObjectProvider<PresenceMonitor> monitor) {
 		Duration lostHistoryGrace = (store instanceof InMemoryPresenceStore) ? Duration.ZERO
 				: properties.getNodeTimeout();
-		return new PresenceTopics(node.id(), store, executors.dispatch(), events, lostHistoryGrace);
+		return new PresenceTopics(node.id(), store, executors.dispatch(), events, lostHistoryGrace,
+				monitor.getIfAvailable(() -> PresenceMonitor.NONE));
 	}
 
 	@Bean

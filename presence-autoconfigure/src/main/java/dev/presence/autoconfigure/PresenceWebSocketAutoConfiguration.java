@@ -2,6 +2,7 @@ package dev.presence.autoconfigure;
 
 import java.util.List;
 
+import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.boot.autoconfigure.AutoConfiguration;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnBean;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnClass;
@@ -13,6 +14,7 @@ import org.springframework.web.socket.config.annotation.WebSocketConfigurer;
 import org.springframework.web.socket.server.standard.ServletServerContainerFactoryBean;
 
 import dev.presence.core.PresenceExecutors;
+import dev.presence.core.PresenceMonitor;
 import dev.presence.core.PresenceTopics;
 import dev.presence.websocket.ChannelLimits;
 import dev.presence.websocket.PhoenixHandshakeInterceptor;
@@ -35,14 +37,14 @@ public final class PresenceWebSocketAutoConfiguration {
 	@Bean
 	@ConditionalOnMissingBean
 	PresenceWebSocketHandler presenceWebSocketHandler(PresenceTopics topics, PresenceExecutors executors,
-			PresenceProperties properties) {
+			PresenceProperties properties, ObjectProvider<PresenceMonitor> monitor) {
 		PresenceProperties.Limits limits = properties.getLimits();
 		ChannelLimits channelLimits = new ChannelLimits(Math.toIntExact(limits.getMaxFrameSize().toBytes()),
 				Math.toIntExact(limits.getMaxStateSize().toBytes()),
 				limits.getMaxChannelsPerConnection(), limits.getMaxPendingFrames());
 		return new PresenceWebSocketHandler(topics, JsonMapper.builder().build(), channelLimits, executors.dispatch(),
 				Math.toIntExact(limits.getSendTimeLimit().toMillis()),
-				Math.toIntExact(limits.getSendBufferSize().toBytes()));
+				Math.toIntExact(limits.getSendBufferSize().toBytes()), monitor.getIfAvailable(() -> PresenceMonitor.NONE));
 	}
 
 	@Bean

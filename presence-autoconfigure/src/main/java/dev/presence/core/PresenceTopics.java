@@ -5,6 +5,7 @@ import java.util.HashMap;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executor;
 
 import org.apache.commons.logging.Log;
@@ -31,6 +32,11 @@ public final class PresenceTopics {
 
 	private final Duration lostHistoryGrace;
 
+	private final PresenceMonitor monitor;
+
+	/** Refs of this node's changes on their way through the store, with their start times. */
+	private final Map<String, Long> inFlight = new ConcurrentHashMap<>();
+
 	private final PresenceRefs refs = new PresenceRefs();
 
 	// guarded by itself
@@ -47,10 +53,12 @@ public final class PresenceTopics {
 	 * @param events where presence events are published
 	 * @param lostHistoryGrace how long a replica keeps showing presences that vanished
 	 * because the store lost a topic, waiting for their nodes to re-assert them
+	 * @param monitor told about changes and resyncs, for metrics
 	 */
 	public PresenceTopics(String nodeId, PresenceStore store, Executor executor, PresenceEventPublisher events,
-			Duration lostHistoryGrace) {
+			Duration lostHistoryGrace, PresenceMonitor monitor) {
 		this.lostHistoryGrace = lostHistoryGrace;
+		this.monitor = monitor;
 		Assert.hasText(nodeId, "'nodeId' must not be empty");
 		this.nodeId = nodeId;
 		this.store = store;
@@ -88,7 +96,7 @@ public final class PresenceTopics {
 				return existing.ready;
 			}
 			TopicReplica replica = new TopicReplica(topic, this.nodeId, this.store, this.executor, this.events,
-					this.lostHistoryGrace);
+					this.lostHistoryGrace, this.monitor, this::applied);
 			CompletableFuture<Void> previous = this.closing.getOrDefault(topic, CompletableFuture.completedFuture(null));
 			CompletableFuture<TopicReplica> ready = previous.exceptionally((ex) -> null)
 				.thenCompose((closed) -> replica.start());
@@ -168,8 +176,21 @@ public final class PresenceTopics {
 			@Nullable Presence replaced) {
 		String previousRef = (replaced != null) ? replaced.ref() : null;
 		Presence presence = new Presence(this.refs.newRef(), previousRef, state);
+		this.inFlight.put(presence.ref(), System.nanoTime());
 		return this.store.put(topic, new PresenceEntry(key, presence, this.nodeId), previousRef)
+			.whenComplete((stored, ex) -> {
+				if (ex != null) {
+					this.inFlight.remove(presence.ref());
+				}
+			})
 			.thenApply((stored) -> presence);
+	}
+
+	private void applied(String topic, String ref) {
+		Long start = this.inFlight.remove(ref);
+		if (start != null) {
+			this.monitor.changeApplied(topic, System.nanoTime() - start);
+		}
 	}
 
 	/**

@@ -12,6 +12,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.Executor;
 import java.util.concurrent.TimeUnit;
+import java.util.function.BiConsumer;
 
 import org.apache.commons.logging.Log;
 import org.apache.commons.logging.LogFactory;
@@ -53,6 +54,10 @@ public final class TopicReplica implements PresenceChangeListener {
 
 	private final Duration lostHistoryGrace;
 
+	private final PresenceMonitor monitor;
+
+	private final BiConsumer<String, String> ownJoinApplied;
+
 	private final List<TopicListener> listeners = new CopyOnWriteArrayList<>();
 
 	private final CompletableFuture<TopicReplica> ready = new CompletableFuture<>();
@@ -83,8 +88,11 @@ public final class TopicReplica implements PresenceChangeListener {
 	private final List<PresenceChange> pending = new ArrayList<>();
 
 	TopicReplica(String topic, String nodeId, PresenceStore store, Executor sharedExecutor,
-			PresenceEventPublisher events, Duration lostHistoryGrace) {
+			PresenceEventPublisher events, Duration lostHistoryGrace, PresenceMonitor monitor,
+			BiConsumer<String, String> ownJoinApplied) {
 		this.lostHistoryGrace = lostHistoryGrace;
+		this.monitor = monitor;
+		this.ownJoinApplied = ownJoinApplied;
 		this.topic = topic;
 		this.nodeId = nodeId;
 		this.store = store;
@@ -229,8 +237,12 @@ public final class TopicReplica implements PresenceChangeListener {
 			resync();
 			return;
 		}
-		apply(change.joins(), change.leaves(), change.origin().equals(this.nodeId), true);
+		boolean origin = change.origin().equals(this.nodeId);
+		apply(change.joins(), change.leaves(), origin, true);
 		this.sequence = change.sequence();
+		if (origin) {
+			change.joins().forEach((entry) -> this.ownJoinApplied.accept(this.topic, entry.ref()));
+		}
 	}
 
 	private void resync() {
@@ -239,6 +251,7 @@ public final class TopicReplica implements PresenceChangeListener {
 			return;
 		}
 		this.resyncing = true;
+		this.monitor.resynchronised(this.topic);
 		this.store.snapshot(this.topic).whenComplete((snapshot, ex) -> execute(() -> {
 			this.resyncing = false;
 			if (this.closed) {

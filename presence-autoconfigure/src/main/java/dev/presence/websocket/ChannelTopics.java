@@ -5,6 +5,7 @@ import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 
 import dev.presence.core.PresenceDiff;
+import dev.presence.core.PresenceMonitor;
 import dev.presence.core.TopicListener;
 import dev.presence.core.TopicReplica;
 
@@ -19,8 +20,11 @@ final class ChannelTopics {
 
 	private final Map<TopicReplica, Members> members = new ConcurrentHashMap<>();
 
-	ChannelTopics(PhoenixMessages messages) {
+	private final PresenceMonitor monitor;
+
+	ChannelTopics(PhoenixMessages messages, PresenceMonitor monitor) {
 		this.messages = messages;
+		this.monitor = monitor;
 	}
 
 	/**
@@ -66,11 +70,14 @@ final class ChannelTopics {
 		@Override
 		public void onDiff(PresenceDiff diff) {
 			OutboundFrame frame = new OutboundFrame(ChannelTopics.this.messages.diff(this.topic, diff));
+			int sent = 0;
 			for (PhoenixChannel channel : this.channels) {
 				if (channel.presenceEnabled()) {
 					channel.connection().send(frame);
+					sent++;
 				}
 			}
+			ChannelTopics.this.monitor.diffSent(this.topic, sent);
 		}
 
 	}

@@ -16,8 +16,10 @@ import org.apache.commons.logging.LogFactory;
 import org.jspecify.annotations.Nullable;
 import org.springframework.web.socket.CloseStatus;
 import org.springframework.web.socket.WebSocketSession;
+import org.springframework.web.socket.handler.SessionLimitExceededException;
 
 import dev.presence.core.Presence;
+import dev.presence.core.PresenceMonitor;
 import dev.presence.core.PresenceTopics;
 import dev.presence.core.TopicReplica;
 import tools.jackson.core.JacksonException;
@@ -52,6 +54,8 @@ final class PhoenixConnection {
 
 	private final Executor executor;
 
+	private final PresenceMonitor monitor;
+
 	private final Map<String, PhoenixChannel> channels = new ConcurrentHashMap<>();
 
 	private final AtomicInteger pending = new AtomicInteger();
@@ -65,7 +69,9 @@ final class PhoenixConnection {
 	private volatile boolean closed;
 
 	PhoenixConnection(WebSocketSession session, PhoenixSerializer serializer, PhoenixMessages messages,
-			PresenceTopics topics, ChannelTopics channelTopics, ChannelLimits limits, Executor executor) {
+			PresenceTopics topics, ChannelTopics channelTopics, ChannelLimits limits, Executor executor,
+			PresenceMonitor monitor) {
+		this.monitor = monitor;
 		this.session = session;
 		this.serializer = serializer;
 		this.messages = messages;
@@ -86,6 +92,7 @@ final class PhoenixConnection {
 		StringBuilder partial = this.partial;
 		if (partial == null && last) {
 			if (text.length() > this.limits.maxFrameBytes()) {
+				this.monitor.frameRejected("frame-too-large");
 				closeSession(CloseStatus.TOO_BIG_TO_PROCESS.withReason("frame larger than the maximum frame size"));
 				return;
 			}
@@ -99,6 +106,7 @@ final class PhoenixConnection {
 		// characters, not bytes: an upper bound the client cannot dodge by sending multi-byte text
 		if (partial.length() + text.length() > this.limits.maxFrameBytes()) {
 			this.partial = null;
+			this.monitor.frameRejected("frame-too-large");
 			closeSession(CloseStatus.TOO_BIG_TO_PROCESS.withReason("frame larger than the maximum frame size"));
 			return;
 		}
@@ -111,6 +119,7 @@ final class PhoenixConnection {
 
 	private void receive(String text) {
 		if (this.pending.get() >= this.limits.maxPendingFrames()) {
+			this.monitor.frameRejected("too-many-pending");
 			closeSession(CloseStatus.POLICY_VIOLATION.withReason("too many frames waiting to be handled"));
 			return;
 		}
@@ -132,6 +141,7 @@ final class PhoenixConnection {
 	 * Take a binary frame: presence never uses one.
 	 */
 	void receiveBinary() {
+		this.monitor.frameRejected("binary");
 		enqueue(() -> {
 			send(this.messages.error(null, null, PhoenixMessages.PHOENIX_TOPIC,
 					"binary frames are not supported by this server"));
@@ -170,6 +180,7 @@ final class PhoenixConnection {
 	}
 
 	private void rejectMalformed(PhoenixProtocolException ex) {
+		this.monitor.frameRejected("malformed");
 		String topic = (ex.getTopic() != null) ? ex.getTopic() : PhoenixMessages.PHOENIX_TOPIC;
 		send(this.messages.error(null, ex.getRef(), topic, ex.getMessage()));
 	}
@@ -196,6 +207,7 @@ final class PhoenixConnection {
 				send(this.messages.ok(frame.joinRef(), frame.ref(), frame.topic()));
 			}
 			else {
+				this.monitor.frameRejected("unmatched-topic");
 				send(this.messages.error(null, frame.ref(), frame.topic(), "unmatched topic"));
 			}
 			return DONE;
@@ -214,6 +226,7 @@ final class PhoenixConnection {
 				// accepted without reply, as Supabase does (PROTOCOL.md §2.8)
 				return DONE;
 			default:
+				this.monitor.frameRejected("unknown-event");
 				send(this.messages.error(channel.joinRef(), frame.ref(), frame.topic(),
 						"unsupported event: " + frame.event()));
 				return DONE;
@@ -305,6 +318,7 @@ final class PhoenixConnection {
 			case "untrack":
 				return untrack(channel, frame);
 			default:
+				this.monitor.frameRejected("unknown-event");
 				send(this.messages.error(channel.joinRef(), frame.ref(), frame.topic(),
 						"unknown presence event: " + event));
 				return DONE;
@@ -317,11 +331,13 @@ final class PhoenixConnection {
 			payload = this.messages.mapper().createObjectNode();
 		}
 		if (!payload.isObject()) {
+			this.monitor.frameRejected("invalid-payload");
 			send(this.messages.error(channel.joinRef(), frame.ref(), frame.topic(),
 					"Presence track payload must be a map"));
 			return DONE;
 		}
 		if (stateSize(payload) > this.limits.maxStateBytes()) {
+			this.monitor.frameRejected("state-too-large");
 			send(this.messages.system(channel.joinRef(), channel.topic(), "Track message size exceeded"));
 			return endAndClose(channel);
 		}
@@ -441,6 +457,11 @@ final class PhoenixConnection {
 		}
 		try {
 			this.session.sendMessage(frame.encodedFor(this.serializer));
+		}
+		catch (SessionLimitExceededException ex) {
+			logger.info("Closing connection " + id() + ", it does not keep up: " + ex.getMessage());
+			this.monitor.slowClientClosed();
+			closeSession(ex.getStatus().withReason("client too slow"));
 		}
 		catch (IOException | RuntimeException ex) {
 			logger.debug("Could not send to connection " + id() + ", closing it: " + ex);

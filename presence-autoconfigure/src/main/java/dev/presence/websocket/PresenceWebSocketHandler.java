@@ -15,6 +15,7 @@ import org.springframework.web.socket.WebSocketMessage;
 import org.springframework.web.socket.WebSocketSession;
 import org.springframework.web.socket.handler.ConcurrentWebSocketSessionDecorator;
 
+import dev.presence.core.PresenceMonitor;
 import dev.presence.core.PresenceTopics;
 import tools.jackson.databind.json.JsonMapper;
 
@@ -39,6 +40,8 @@ public final class PresenceWebSocketHandler implements WebSocketHandler {
 
 	private final Executor executor;
 
+	private final PresenceMonitor monitor;
+
 	private final int sendTimeLimitMillis;
 
 	private final int sendBufferSizeLimit;
@@ -53,12 +56,14 @@ public final class PresenceWebSocketHandler implements WebSocketHandler {
 	 * @param executor the executor frames are handled on
 	 * @param sendTimeLimitMillis maximum time one send to a client may take, in milliseconds
 	 * @param sendBufferSizeLimit maximum bytes buffered for a client that is not reading
+	 * @param monitor told about rejected frames and slow clients, for metrics
 	 */
 	public PresenceWebSocketHandler(PresenceTopics topics, JsonMapper mapper, ChannelLimits limits, Executor executor,
-			int sendTimeLimitMillis, int sendBufferSizeLimit) {
+			int sendTimeLimitMillis, int sendBufferSizeLimit, PresenceMonitor monitor) {
 		this.topics = topics;
+		this.monitor = monitor;
 		this.messages = new PhoenixMessages(mapper);
-		this.channelTopics = new ChannelTopics(this.messages);
+		this.channelTopics = new ChannelTopics(this.messages, monitor);
 		this.limits = limits;
 		this.executor = executor;
 		this.sendTimeLimitMillis = sendTimeLimitMillis;
@@ -91,7 +96,7 @@ public final class PresenceWebSocketHandler implements WebSocketHandler {
 		WebSocketSession decorated = new ConcurrentWebSocketSessionDecorator(session, this.sendTimeLimitMillis,
 				this.sendBufferSizeLimit, ConcurrentWebSocketSessionDecorator.OverflowStrategy.TERMINATE);
 		PhoenixConnection connection = new PhoenixConnection(decorated, serializer, this.messages, this.topics,
-				this.channelTopics, this.limits, this.executor);
+				this.channelTopics, this.limits, this.executor, this.monitor);
 		this.connections.put(session.getId(), connection);
 		if (logger.isDebugEnabled()) {
 			logger.debug("Connection " + session.getId() + " opened with vsn " + serializer.version());
