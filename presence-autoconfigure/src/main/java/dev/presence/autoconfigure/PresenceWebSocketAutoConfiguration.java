@@ -44,7 +44,8 @@ public final class PresenceWebSocketAutoConfiguration {
 				limits.getMaxChannelsPerConnection(), limits.getMaxPendingFrames());
 		return new PresenceWebSocketHandler(topics, JsonMapper.builder().build(), channelLimits, executors.dispatch(),
 				Math.toIntExact(limits.getSendTimeLimit().toMillis()),
-				Math.toIntExact(limits.getSendBufferSize().toBytes()), monitor.getIfAvailable(() -> PresenceMonitor.NONE));
+				Math.toIntExact(limits.getSendBufferSize().toBytes()), monitor.getIfAvailable(() -> PresenceMonitor.NONE),
+				executors.scheduler(), properties.getBatchWindow());
 	}
 
 	@Bean

@@ -2,6 +2,8 @@ package dev.presence.core;
 
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 
@@ -12,13 +14,16 @@ import org.springframework.scheduling.concurrent.CustomizableThreadFactory;
  * The threads presence runs on, named and bounded: {@code presence-N} apply changes and
  * handle frames (per topic and per connection in order, through
  * {@link SerialExecutor}s); one {@code presence-events} thread runs the application's
- * listeners, behind a bounded queue.
+ * listeners, behind a bounded queue; one {@code presence-timer} thread schedules batch
+ * flushes.
  */
 public final class PresenceExecutors implements DisposableBean {
 
 	private final ThreadPoolExecutor dispatch;
 
 	private final ThreadPoolExecutor events;
+
+	private final ScheduledThreadPoolExecutor scheduler;
 
 	/**
 	 * Create the executors.
@@ -32,6 +37,17 @@ public final class PresenceExecutors implements DisposableBean {
 		this.events = new ThreadPoolExecutor(1, 1, 60, TimeUnit.SECONDS, new LinkedBlockingQueue<>(eventQueueCapacity),
 				new CustomizableThreadFactory("presence-events-"));
 		this.events.allowCoreThreadTimeOut(true);
+		this.scheduler = new ScheduledThreadPoolExecutor(1, new CustomizableThreadFactory("presence-timer-"));
+		this.scheduler.setRemoveOnCancelPolicy(true);
+	}
+
+	/**
+	 * The scheduler of timed tasks (batch flushes); tasks only hand work to other
+	 * executors.
+	 * @return the scheduler
+	 */
+	public ScheduledExecutorService scheduler() {
+		return this.scheduler;
 	}
 
 	/**
@@ -54,6 +70,7 @@ public final class PresenceExecutors implements DisposableBean {
 	public void destroy() {
 		this.dispatch.shutdown();
 		this.events.shutdown();
+		this.scheduler.shutdown();
 	}
 
 }

@@ -1,41 +1,75 @@
 package dev.presence.websocket;
 
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
 
+import dev.presence.core.Presence;
 import dev.presence.core.PresenceDiff;
 import dev.presence.core.PresenceMonitor;
 import dev.presence.core.TopicListener;
 import dev.presence.core.TopicReplica;
 
 /**
- * The channels of this node joined to each followed topic. Each topic's diff is encoded
- * once per serializer and the same bytes are written to every member that has presence
- * enabled. Membership changes only on the topic's serial executor, between two diffs.
+ * The channels of this node joined to each followed topic, and the fan-out of the topic's
+ * diffs to them.
+ * <p>
+ * Diffs of a topic arriving within the batch window are merged into one
+ * {@code presence_diff} (the client applies its joins before its leaves, so the merged
+ * diff ends in the same state as the diffs one by one), which turns the N² frames of a mass join into N per window. Each
+ * merged diff is encoded once per serializer and the same bytes are written to every
+ * member with presence enabled. Membership changes and flushes run on the topic's serial
+ * executor, between two diffs; a pending batch is flushed before a member joins or turns
+ * presence on, so the state it is sent and the diffs after it never overlap.
  */
 final class ChannelTopics {
 
 	private final PhoenixMessages messages;
 
-	private final Map<TopicReplica, Members> members = new ConcurrentHashMap<>();
-
 	private final PresenceMonitor monitor;
 
-	ChannelTopics(PhoenixMessages messages, PresenceMonitor monitor) {
+	private final ScheduledExecutorService scheduler;
+
+	private final long batchWindowNanos;
+
+	private final Map<TopicReplica, Members> members = new ConcurrentHashMap<>();
+
+	ChannelTopics(PhoenixMessages messages, PresenceMonitor monitor, ScheduledExecutorService scheduler,
+			Duration batchWindow) {
 		this.messages = messages;
 		this.monitor = monitor;
+		this.scheduler = scheduler;
+		this.batchWindowNanos = batchWindow.toNanos();
 	}
 
 	/**
 	 * Add a channel to its topic. Call on the replica's executor.
 	 */
 	void attach(TopicReplica replica, PhoenixChannel channel) {
-		this.members.computeIfAbsent(replica, (key) -> {
-			Members created = new Members(replica.topic());
+		Members topicMembers = this.members.computeIfAbsent(replica, (key) -> {
+			Members created = new Members(replica);
 			replica.addListener(created);
 			return created;
-		}).channels.add(channel);
+		});
+		topicMembers.flush();
+		topicMembers.channels.add(channel);
+	}
+
+	/**
+	 * Send what the topic's batch holds now, before a member is sent a state. Call on the
+	 * replica's executor.
+	 */
+	void flush(TopicReplica replica) {
+		Members topicMembers = this.members.get(replica);
+		if (topicMembers != null) {
+			topicMembers.flush();
+		}
 	}
 
 	/**
@@ -58,18 +92,54 @@ final class ChannelTopics {
 
 	private final class Members implements TopicListener {
 
-		private final String topic;
+		private final TopicReplica replica;
 
 		// changed only on the replica's executor
 		final Set<PhoenixChannel> channels = ConcurrentHashMap.newKeySet();
 
-		Members(String topic) {
-			this.topic = topic;
+		// the batch, touched only on the replica's executor: ref -> (key, presence)
+		private final Map<String, Keyed> joins = new LinkedHashMap<>();
+
+		private final Map<String, Keyed> leaves = new LinkedHashMap<>();
+
+		private boolean flushScheduled;
+
+		Members(TopicReplica replica) {
+			this.replica = replica;
 		}
 
 		@Override
 		public void onDiff(PresenceDiff diff) {
-			OutboundFrame frame = new OutboundFrame(ChannelTopics.this.messages.diff(this.topic, diff));
+			if (ChannelTopics.this.batchWindowNanos == 0) {
+				send(diff);
+				return;
+			}
+			diff.joins().forEach((key, presences) -> presences
+				.forEach((presence) -> this.joins.put(presence.ref(), new Keyed(key, presence))));
+			// a presence that joined and left inside the window stays on both sides: the
+			// client then shows its join and its leave, as it would without batching
+			diff.leaves().forEach((key, presences) -> presences
+				.forEach((presence) -> this.leaves.put(presence.ref(), new Keyed(key, presence))));
+			if (!this.flushScheduled) {
+				this.flushScheduled = true;
+				ChannelTopics.this.scheduler.schedule(() -> this.replica.execute(this::flush),
+						ChannelTopics.this.batchWindowNanos, TimeUnit.NANOSECONDS);
+			}
+		}
+
+		void flush() {
+			this.flushScheduled = false;
+			if (this.joins.isEmpty() && this.leaves.isEmpty()) {
+				return;
+			}
+			PresenceDiff merged = new PresenceDiff(byKey(this.joins), byKey(this.leaves));
+			this.joins.clear();
+			this.leaves.clear();
+			send(merged);
+		}
+
+		private void send(PresenceDiff diff) {
+			OutboundFrame frame = new OutboundFrame(ChannelTopics.this.messages.diff(this.replica.topic(), diff));
 			int sent = 0;
 			for (PhoenixChannel channel : this.channels) {
 				if (channel.presenceEnabled()) {
@@ -77,9 +147,20 @@ final class ChannelTopics {
 					sent++;
 				}
 			}
-			ChannelTopics.this.monitor.diffSent(this.topic, sent);
+			ChannelTopics.this.monitor.diffSent(this.replica.topic(), sent);
 		}
 
+		private static Map<String, List<Presence>> byKey(Map<String, Keyed> byRef) {
+			Map<String, List<Presence>> grouped = new LinkedHashMap<>();
+			byRef.values()
+				.forEach((keyed) -> grouped.computeIfAbsent(keyed.key(), (key) -> new ArrayList<>())
+					.add(keyed.presence()));
+			return grouped;
+		}
+
+	}
+
+	private record Keyed(String key, Presence presence) {
 	}
 
 }

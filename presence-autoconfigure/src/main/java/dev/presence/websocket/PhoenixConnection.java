@@ -394,6 +394,7 @@ final class PhoenixConnection {
 			if (channel.presenceEnabled() || channel.closed()) {
 				return;
 			}
+			this.channelTopics.flush(replica);
 			channel.enablePresence();
 			send(this.messages.state(channel.joinRef(), channel.topic(), replica.presences()));
 		});

@@ -1,8 +1,10 @@
 package dev.presence.websocket;
 
+import java.time.Duration;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executor;
+import java.util.concurrent.ScheduledExecutorService;
 
 import org.apache.commons.logging.Log;
 import org.apache.commons.logging.LogFactory;
@@ -57,13 +59,17 @@ public final class PresenceWebSocketHandler implements WebSocketHandler {
 	 * @param sendTimeLimitMillis maximum time one send to a client may take, in milliseconds
 	 * @param sendBufferSizeLimit maximum bytes buffered for a client that is not reading
 	 * @param monitor told about rejected frames and slow clients, for metrics
+	 * @param scheduler the scheduler that flushes batched diffs
+	 * @param batchWindow how long a topic's changes are merged before they are sent, zero
+	 * to send each at once
 	 */
 	public PresenceWebSocketHandler(PresenceTopics topics, JsonMapper mapper, ChannelLimits limits, Executor executor,
-			int sendTimeLimitMillis, int sendBufferSizeLimit, PresenceMonitor monitor) {
+			int sendTimeLimitMillis, int sendBufferSizeLimit, PresenceMonitor monitor,
+			ScheduledExecutorService scheduler, Duration batchWindow) {
 		this.topics = topics;
 		this.monitor = monitor;
 		this.messages = new PhoenixMessages(mapper);
-		this.channelTopics = new ChannelTopics(this.messages, monitor);
+		this.channelTopics = new ChannelTopics(this.messages, monitor, scheduler, batchWindow);
 		this.limits = limits;
 		this.executor = executor;
 		this.sendTimeLimitMillis = sendTimeLimitMillis;
