@@ -47,6 +47,12 @@ public class PresenceProperties {
 	private Duration nodeTimeout = Duration.ofSeconds(10);
 
 	/**
+	 * How long changes of a topic are merged into one presence_diff before they are sent
+	 * to the node's members; zero sends every change at once.
+	 */
+	private Duration batchWindow = Duration.ofMillis(20);
+
+	/**
 	 * Maximum time a PresenceService call waits for the store.
 	 */
 	private Duration timeout = Duration.ofSeconds(5);
@@ -56,6 +62,8 @@ public class PresenceProperties {
 	private final Limits limits = new Limits();
 
 	private final Events events = new Events();
+
+	private final Security security = new Security();
 
 	public boolean isEnabled() {
 		return this.enabled;
@@ -105,6 +113,14 @@ public class PresenceProperties {
 		this.nodeTimeout = nodeTimeout;
 	}
 
+	public Duration getBatchWindow() {
+		return this.batchWindow;
+	}
+
+	public void setBatchWindow(Duration batchWindow) {
+		this.batchWindow = batchWindow;
+	}
+
 	public Duration getTimeout() {
 		return this.timeout;
 	}
@@ -123,6 +139,10 @@ public class PresenceProperties {
 
 	public Events getEvents() {
 		return this.events;
+	}
+
+	public Security getSecurity() {
+		return this.security;
 	}
 
 	/**
@@ -206,6 +226,42 @@ public class PresenceProperties {
 		private int maxPendingFrames = 1000;
 
 		/**
+		 * Maximum number of WebSocket connections this node accepts; one more is closed at
+		 * once with status 1013 (try again later).
+		 */
+		private int maxConnections = 20_000;
+
+		/**
+		 * Maximum number of joins one connection may send per second; one more gets the
+		 * join error "ClientJoinRateLimitReached: Too many joins per second".
+		 */
+		private int maxJoinsPerSecond = 10;
+
+		/**
+		 * Maximum number of presences in one topic; a track that would add one more gets
+		 * an error reply.
+		 */
+		private int maxPresencesPerTopic = 10_000;
+
+		/**
+		 * Time within which a channel's re-tracks are coalesced: the last state wins and
+		 * is stored once at the end of the window.
+		 */
+		private Duration trackCoalesceWindow = Duration.ofMillis(100);
+
+		/**
+		 * Maximum number of presence messages (track and untrack) one channel may send
+		 * within the presence message window; one more closes the channel with the system
+		 * message "Client presence rate limit exceeded".
+		 */
+		private int maxPresenceMessages = 100;
+
+		/**
+		 * Window over which presence messages are counted against the maximum.
+		 */
+		private Duration presenceMessageWindow = Duration.ofSeconds(10);
+
+		/**
 		 * Time after which a connection that sent nothing (not even a heartbeat) is closed.
 		 */
 		private Duration idleTimeout = Duration.ofSeconds(60);
@@ -253,6 +309,54 @@ public class PresenceProperties {
 			this.maxPendingFrames = maxPendingFrames;
 		}
 
+		public int getMaxConnections() {
+			return this.maxConnections;
+		}
+
+		public void setMaxConnections(int maxConnections) {
+			this.maxConnections = maxConnections;
+		}
+
+		public int getMaxJoinsPerSecond() {
+			return this.maxJoinsPerSecond;
+		}
+
+		public void setMaxJoinsPerSecond(int maxJoinsPerSecond) {
+			this.maxJoinsPerSecond = maxJoinsPerSecond;
+		}
+
+		public int getMaxPresencesPerTopic() {
+			return this.maxPresencesPerTopic;
+		}
+
+		public void setMaxPresencesPerTopic(int maxPresencesPerTopic) {
+			this.maxPresencesPerTopic = maxPresencesPerTopic;
+		}
+
+		public Duration getTrackCoalesceWindow() {
+			return this.trackCoalesceWindow;
+		}
+
+		public void setTrackCoalesceWindow(Duration trackCoalesceWindow) {
+			this.trackCoalesceWindow = trackCoalesceWindow;
+		}
+
+		public int getMaxPresenceMessages() {
+			return this.maxPresenceMessages;
+		}
+
+		public void setMaxPresenceMessages(int maxPresenceMessages) {
+			this.maxPresenceMessages = maxPresenceMessages;
+		}
+
+		public Duration getPresenceMessageWindow() {
+			return this.presenceMessageWindow;
+		}
+
+		public void setPresenceMessageWindow(Duration presenceMessageWindow) {
+			this.presenceMessageWindow = presenceMessageWindow;
+		}
+
 		public Duration getIdleTimeout() {
 			return this.idleTimeout;
 		}
@@ -275,6 +379,90 @@ public class PresenceProperties {
 
 		public void setSendBufferSize(DataSize sendBufferSize) {
 			this.sendBufferSize = sendBufferSize;
+		}
+
+	}
+
+	/**
+	 * Authentication and authorization properties.
+	 */
+	public static class Security {
+
+		/**
+		 * Which presence key a client may track under: its own choice, or the name of its
+		 * authenticated principal (or one of its token's claims), in which case a join
+		 * asking for another key is refused.
+		 */
+		private KeyBinding keyBinding = KeyBinding.NONE;
+
+		/**
+		 * Claim whose value is the presence key when the key binding is "claim".
+		 */
+		private String keyClaim = "sub";
+
+		private final Jwt jwt = new Jwt();
+
+		public KeyBinding getKeyBinding() {
+			return this.keyBinding;
+		}
+
+		public void setKeyBinding(KeyBinding keyBinding) {
+			this.keyBinding = keyBinding;
+		}
+
+		public String getKeyClaim() {
+			return this.keyClaim;
+		}
+
+		public void setKeyClaim(String keyClaim) {
+			this.keyClaim = keyClaim;
+		}
+
+		public Jwt getJwt() {
+			return this.jwt;
+		}
+
+		/**
+		 * How a presence key is bound to the client's identity.
+		 */
+		public enum KeyBinding {
+
+			/**
+			 * The client chooses its key (or gets a new UUID).
+			 */
+			NONE,
+
+			/**
+			 * The key is the authenticated principal's name.
+			 */
+			PRINCIPAL,
+
+			/**
+			 * The key is the value of a claim of the client's token.
+			 */
+			CLAIM
+
+		}
+
+		/**
+		 * JWT authentication properties.
+		 */
+		public static class Jwt {
+
+			/**
+			 * Whether to validate the access token (or, without one, the apikey) as a JWT
+			 * with the application's JwtDecoder when one exists.
+			 */
+			private boolean enabled = true;
+
+			public boolean isEnabled() {
+				return this.enabled;
+			}
+
+			public void setEnabled(boolean enabled) {
+				this.enabled = enabled;
+			}
+
 		}
 
 	}

@@ -16,16 +16,20 @@ import org.springframework.web.socket.server.standard.ServletServerContainerFact
 import dev.presence.core.PresenceExecutors;
 import dev.presence.core.PresenceMonitor;
 import dev.presence.core.PresenceTopics;
+import dev.presence.security.PresenceAuthenticator;
+import dev.presence.security.PresenceAuthorizer;
 import dev.presence.websocket.ChannelLimits;
 import dev.presence.websocket.PhoenixHandshakeInterceptor;
+import dev.presence.websocket.PresenceEndpointSettings;
+import dev.presence.websocket.PresenceKeyBinding;
 import dev.presence.websocket.PresenceWebSocketHandler;
 import dev.presence.websocket.V1JsonSerializer;
 import dev.presence.websocket.V2JsonSerializer;
 import tools.jackson.databind.json.JsonMapper;
 
 /**
- * Auto-configuration for the presence WebSocket endpoint
- * that the Supabase and Phoenix clients connect to.
+ * Auto-configuration for the presence WebSocket endpoint that the Supabase and Phoenix
+ * clients connect to.
  */
 @AutoConfiguration(after = PresenceAutoConfiguration.class)
 @ConditionalOnWebApplication(type = ConditionalOnWebApplication.Type.SERVLET)
@@ -36,16 +40,42 @@ public final class PresenceWebSocketAutoConfiguration {
 
 	@Bean
 	@ConditionalOnMissingBean
+	PresenceAuthenticator presenceAuthenticator() {
+		return PresenceAuthenticator.permitAll();
+	}
+
+	@Bean
+	@ConditionalOnMissingBean
+	PresenceAuthorizer presenceAuthorizer() {
+		return PresenceAuthorizer.publicTopicsOnly();
+	}
+
+	@Bean
+	@ConditionalOnMissingBean
+	PresenceKeyBinding presenceKeyBinding(PresenceProperties properties) {
+		PresenceProperties.Security security = properties.getSecurity();
+		return switch (security.getKeyBinding()) {
+			case NONE -> PresenceKeyBinding.none();
+			case PRINCIPAL -> PresenceKeyBinding.principalName();
+			case CLAIM -> PresenceKeyBinding.claim(security.getKeyClaim());
+		};
+	}
+
+	@Bean
+	@ConditionalOnMissingBean
 	PresenceWebSocketHandler presenceWebSocketHandler(PresenceTopics topics, PresenceExecutors executors,
-			PresenceProperties properties, ObjectProvider<PresenceMonitor> monitor) {
+			PresenceProperties properties, ObjectProvider<PresenceMonitor> monitor,
+			PresenceAuthenticator authenticator, PresenceAuthorizer authorizer, PresenceKeyBinding keyBinding) {
 		PresenceProperties.Limits limits = properties.getLimits();
 		ChannelLimits channelLimits = new ChannelLimits(Math.toIntExact(limits.getMaxFrameSize().toBytes()),
-				Math.toIntExact(limits.getMaxStateSize().toBytes()),
-				limits.getMaxChannelsPerConnection(), limits.getMaxPendingFrames());
-		return new PresenceWebSocketHandler(topics, JsonMapper.builder().build(), channelLimits, executors.dispatch(),
-				Math.toIntExact(limits.getSendTimeLimit().toMillis()),
-				Math.toIntExact(limits.getSendBufferSize().toBytes()), monitor.getIfAvailable(() -> PresenceMonitor.NONE),
-				executors.scheduler(), properties.getBatchWindow());
+				Math.toIntExact(limits.getMaxStateSize().toBytes()), limits.getMaxChannelsPerConnection(),
+				limits.getMaxPendingFrames(), limits.getMaxJoinsPerSecond(), limits.getMaxPresencesPerTopic(),
+				limits.getTrackCoalesceWindow(), limits.getMaxPresenceMessages(), limits.getPresenceMessageWindow());
+		return new PresenceWebSocketHandler(new PresenceEndpointSettings(topics, JsonMapper.builder().build(),
+				channelLimits, limits.getMaxConnections(), limits.getSendTimeLimit(),
+				Math.toIntExact(limits.getSendBufferSize().toBytes()), properties.getBatchWindow(),
+				executors.dispatch(), executors.scheduler(), monitor.getIfAvailable(() -> PresenceMonitor.NONE),
+				authenticator, authorizer, keyBinding));
 	}
 
 	@Bean
@@ -61,9 +91,8 @@ public final class PresenceWebSocketAutoConfiguration {
 	@Bean
 	@ConditionalOnMissingBean
 	ServletServerContainerFactoryBean presenceWebSocketContainer(PresenceProperties properties) {
-		PresenceProperties.Limits limits = properties.getLimits();
 		ServletServerContainerFactoryBean container = new ServletServerContainerFactoryBean();
-		container.setMaxSessionIdleTimeout(limits.getIdleTimeout().toMillis());
+		container.setMaxSessionIdleTimeout(properties.getLimits().getIdleTimeout().toMillis());
 		return container;
 	}
 

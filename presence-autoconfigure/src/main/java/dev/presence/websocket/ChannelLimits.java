@@ -1,12 +1,22 @@
 package dev.presence.websocket;
 
+import java.time.Duration;
+
 /**
  * The limits one connection is held to.
  *
- * @param maxFrameBytes maximum size of one frame from the client, in bytes
+ * @param maxFrameBytes maximum size of one frame from the client, in characters
  * @param maxStateBytes maximum size of a tracked presence state, in bytes of JSON
  * @param maxChannels maximum number of channels joined on one connection
  * @param maxPendingFrames maximum number of received frames waiting to be handled
+ * @param maxJoinsPerSecond maximum number of joins one connection may send per second
+ * @param maxPresencesPerTopic maximum number of presences in one topic
+ * @param trackCoalesceWindow time within which a channel's re-tracks are merged
+ * @param maxPresenceMessages maximum number of presence messages of one channel within
+ * the presence message window
+ * @param presenceMessageWindow the window of that count
  */
-public record ChannelLimits(int maxFrameBytes, int maxStateBytes, int maxChannels, int maxPendingFrames) {
+public record ChannelLimits(int maxFrameBytes, int maxStateBytes, int maxChannels, int maxPendingFrames,
+		int maxJoinsPerSecond, int maxPresencesPerTopic, Duration trackCoalesceWindow, int maxPresenceMessages,
+		Duration presenceMessageWindow) {
 }

@@ -139,7 +139,8 @@ final class ChannelTopics {
 		}
 
 		private void send(PresenceDiff diff) {
-			OutboundFrame frame = new OutboundFrame(ChannelTopics.this.messages.diff(this.replica.topic(), diff));
+			OutboundFrame frame = new OutboundFrame(
+					ChannelTopics.this.messages.diff(PhoenixChannel.wireTopic(this.replica.topic()), diff));
 			int sent = 0;
 			for (PhoenixChannel channel : this.channels) {
 				if (channel.presenceEnabled()) {

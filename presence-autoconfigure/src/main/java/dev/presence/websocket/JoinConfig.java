@@ -4,7 +4,6 @@ import java.util.Locale;
 
 import org.jspecify.annotations.Nullable;
 
-import dev.presence.core.PresenceRefs;
 import tools.jackson.databind.JsonNode;
 
 /**
@@ -12,14 +11,16 @@ import tools.jackson.databind.JsonNode;
  * {@code config} means the defaults, booleans may be the strings {@code "true"} and
  * {@code "false"}, and a missing, {@code null} or empty presence key means "make one".
  *
- * @param key the presence key of the join: the client's, or a new version 1 UUID
+ * @param key the presence key the client asked for, or {@code null} when it left the
+ * choice to the server
+ * @param accessToken the {@code access_token} of the join, or {@code null}
  * @param presenceEnabled whether the client wants {@code presence_state} and diffs
  * @param privateChannel whether the client asked for a private channel
  * @param postgresChanges whether the client asked for postgres changes
  */
-record JoinConfig(String key, boolean presenceEnabled, boolean privateChannel, boolean postgresChanges) {
+record JoinConfig(@Nullable String key, @Nullable String accessToken, boolean presenceEnabled, boolean privateChannel, boolean postgresChanges) {
 
-	static JoinConfig from(JsonNode payload, PresenceRefs refs) {
+	static JoinConfig from(JsonNode payload) {
 		JsonNode config = payload.path("config");
 		if (!config.isMissingNode() && !config.isNull() && !config.isObject()) {
 			throw new PhoenixProtocolException("InvalidJoinPayload: config must be an object", null, null);
@@ -30,7 +31,9 @@ record JoinConfig(String key, boolean presenceEnabled, boolean privateChannel, b
 		boolean privateChannel = flexibleBoolean(config.path("private"), "config.private");
 		JsonNode postgres = config.path("postgres_changes");
 		boolean postgresChanges = postgres.isArray() && !postgres.isEmpty();
-		return new JoinConfig((key != null) ? key : refs.newUuidV1(), enabled, privateChannel, postgresChanges);
+		JsonNode token = payload.path("access_token");
+		String accessToken = (token.isString() && !token.asString().isEmpty()) ? token.asString() : null;
+		return new JoinConfig(key, accessToken, enabled, privateChannel, postgresChanges);
 	}
 
 	private static @Nullable String presenceKey(JsonNode key) {

@@ -1,25 +1,36 @@
 package dev.presence.websocket;
 
+import java.util.Map;
+
 import org.jspecify.annotations.Nullable;
 
 import dev.presence.core.Presence;
 import dev.presence.core.TopicReplica;
+import dev.presence.security.PresenceIdentity;
 
 /**
- * One joined topic on one connection: its join ref, its presence key and the presence it
- * tracks. A channel holds at most one presence; a re-track replaces it.
+ * One joined topic on one connection: its join ref, its presence key, who it acts for,
+ * and the presence it tracks. A channel holds at most one presence; a re-track replaces
+ * it. Its mutable state is touched by its connection's frame handling, one step at a
+ * time, and read by the topic's executor.
  */
 final class PhoenixChannel {
 
 	static final String TOPIC_PREFIX = "realtime:";
 
+	static final String PRIVATE_PREFIX = "private:";
+
 	private final PhoenixConnection connection;
 
 	private final String topic;
 
+	private final String storeTopic;
+
 	private final String joinRef;
 
 	private final String key;
+
+	private volatile PresenceIdentity identity;
 
 	private volatile boolean presenceEnabled;
 
@@ -29,11 +40,25 @@ final class PhoenixChannel {
 
 	private volatile boolean closed;
 
-	PhoenixChannel(PhoenixConnection connection, String topic, String joinRef, String key, boolean presenceEnabled) {
+	// the fields below are touched only by the connection's frame handling
+	private @Nullable Map<String, @Nullable Object> pendingState;
+
+	private boolean flushScheduled;
+
+	private long lastWriteNanos;
+
+	private long windowStartNanos;
+
+	private int messagesInWindow;
+
+	PhoenixChannel(PhoenixConnection connection, String topic, boolean privateChannel, String joinRef, String key,
+			PresenceIdentity identity, boolean presenceEnabled) {
 		this.connection = connection;
 		this.topic = topic;
+		this.storeTopic = privateChannel ? PRIVATE_PREFIX + topic : topic;
 		this.joinRef = joinRef;
 		this.key = key;
+		this.identity = identity;
 		this.presenceEnabled = presenceEnabled;
 	}
 
@@ -44,12 +69,26 @@ final class PhoenixChannel {
 		return topic.startsWith(TOPIC_PREFIX) ? topic.substring(TOPIC_PREFIX.length()) : topic;
 	}
 
+	/**
+	 * The topic as it travels on the wire, from the topic the store knows: private topics
+	 * live apart from public ones of the same name (PROTOCOL.md §5.6).
+	 */
+	static String wireTopic(String storeTopic) {
+		return storeTopic.startsWith(PRIVATE_PREFIX) ? storeTopic.substring(PRIVATE_PREFIX.length()) : storeTopic;
+	}
+
 	PhoenixConnection connection() {
 		return this.connection;
 	}
 
+	/** The topic on the wire, e.g. {@code realtime:room_01}. */
 	String topic() {
 		return this.topic;
+	}
+
+	/** The topic in the store and in events: private topics carry a {@code private:} prefix. */
+	String storeTopic() {
+		return this.storeTopic;
 	}
 
 	String joinRef() {
@@ -58,6 +97,14 @@ final class PhoenixChannel {
 
 	String key() {
 		return this.key;
+	}
+
+	PresenceIdentity identity() {
+		return this.identity;
+	}
+
+	void identity(PresenceIdentity identity) {
+		this.identity = identity;
 	}
 
 	boolean presenceEnabled() {
@@ -90,6 +137,44 @@ final class PhoenixChannel {
 
 	void markClosed() {
 		this.closed = true;
+		this.pendingState = null;
+	}
+
+	/** The state a coalesced track will store at the end of its window, if any. */
+	@Nullable Map<String, @Nullable Object> pendingState() {
+		return this.pendingState;
+	}
+
+	void pendingState(@Nullable Map<String, @Nullable Object> state) {
+		this.pendingState = state;
+	}
+
+	boolean flushScheduled() {
+		return this.flushScheduled;
+	}
+
+	void flushScheduled(boolean scheduled) {
+		this.flushScheduled = scheduled;
+	}
+
+	long lastWriteNanos() {
+		return this.lastWriteNanos;
+	}
+
+	void lastWriteNanos(long nanos) {
+		this.lastWriteNanos = nanos;
+	}
+
+	/**
+	 * Count one presence message against the channel's fixed window.
+	 * @return the number of messages in the current window, this one included
+	 */
+	int countMessage(long nowNanos, long windowNanos) {
+		if (this.messagesInWindow == 0 || nowNanos - this.windowStartNanos >= windowNanos) {
+			this.windowStartNanos = nowNanos;
+			this.messagesInWindow = 0;
+		}
+		return ++this.messagesInWindow;
 	}
 
 }

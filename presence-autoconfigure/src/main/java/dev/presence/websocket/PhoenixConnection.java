@@ -1,13 +1,15 @@
 package dev.presence.websocket;
 
 import java.io.IOException;
+import java.security.Principal;
+import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.Executor;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Supplier;
 
@@ -19,10 +21,9 @@ import org.springframework.web.socket.WebSocketSession;
 import org.springframework.web.socket.handler.SessionLimitExceededException;
 
 import dev.presence.core.Presence;
-import dev.presence.core.PresenceMonitor;
-import dev.presence.core.PresenceTopics;
 import dev.presence.core.TopicReplica;
-import tools.jackson.core.JacksonException;
+import dev.presence.security.PresenceAuthenticationException;
+import dev.presence.security.PresenceIdentity;
 import tools.jackson.databind.JsonNode;
 
 /**
@@ -32,29 +33,29 @@ import tools.jackson.databind.JsonNode;
  * Frames are handled one at a time in the order they arrived, each after the previous
  * one's store operation completed, so a track never overtakes the join before it and the
  * connection's close runs after everything it sent. Handling never runs on a container
- * or Lettuce thread and never throws: every bad frame gets an error reply.
+ * or Lettuce thread and never throws: every bad frame gets an error reply, a
+ * {@code system} message or a close with a reason. Presence pushes are handled by
+ * {@link ChannelTracking}.
  */
 final class PhoenixConnection {
 
 	private static final Log logger = LogFactory.getLog(PhoenixConnection.class);
 
-	private static final CompletableFuture<Void> DONE = CompletableFuture.completedFuture(null);
+	static final CompletableFuture<Void> DONE = CompletableFuture.completedFuture(null);
 
 	private final WebSocketSession session;
 
 	private final PhoenixSerializer serializer;
 
+	private final ConnectionServices services;
+
 	private final PhoenixMessages messages;
 
-	private final PresenceTopics topics;
+	private final ChannelTracking tracking;
 
-	private final ChannelTopics channelTopics;
+	private final @Nullable Principal principal;
 
-	private final ChannelLimits limits;
-
-	private final Executor executor;
-
-	private final PresenceMonitor monitor;
+	private final @Nullable String apiKey;
 
 	private final Map<String, PhoenixChannel> channels = new ConcurrentHashMap<>();
 
@@ -66,19 +67,22 @@ final class PhoenixConnection {
 	// touched only by the container's thread delivering this connection's messages
 	private @Nullable StringBuilder partial;
 
+	// touched only by the frame handling
+	private long joinWindowStart;
+
+	private int joinsInWindow;
+
 	private volatile boolean closed;
 
-	PhoenixConnection(WebSocketSession session, PhoenixSerializer serializer, PhoenixMessages messages,
-			PresenceTopics topics, ChannelTopics channelTopics, ChannelLimits limits, Executor executor,
-			PresenceMonitor monitor) {
-		this.monitor = monitor;
+	PhoenixConnection(WebSocketSession session, PhoenixSerializer serializer, ConnectionServices services,
+			@Nullable Principal principal, @Nullable String apiKey) {
 		this.session = session;
 		this.serializer = serializer;
-		this.messages = messages;
-		this.topics = topics;
-		this.channelTopics = channelTopics;
-		this.limits = limits;
-		this.executor = executor;
+		this.services = services;
+		this.messages = services.messages();
+		this.principal = principal;
+		this.apiKey = apiKey;
+		this.tracking = new ChannelTracking(this, services);
 	}
 
 	String id() {
@@ -89,11 +93,11 @@ final class PhoenixConnection {
 	 * Take a text frame, or a part of one, from the client.
 	 */
 	void receive(String text, boolean last) {
+		int maxFrame = this.services.limits().maxFrameBytes();
 		StringBuilder partial = this.partial;
 		if (partial == null && last) {
-			if (text.length() > this.limits.maxFrameBytes()) {
-				this.monitor.frameRejected("frame-too-large");
-				closeSession(CloseStatus.TOO_BIG_TO_PROCESS.withReason("frame larger than the maximum frame size"));
+			if (text.length() > maxFrame) {
+				rejectOversizedFrame();
 				return;
 			}
 			receive(text);
@@ -104,10 +108,9 @@ final class PhoenixConnection {
 			this.partial = partial;
 		}
 		// characters, not bytes: an upper bound the client cannot dodge by sending multi-byte text
-		if (partial.length() + text.length() > this.limits.maxFrameBytes()) {
+		if (partial.length() + text.length() > maxFrame) {
 			this.partial = null;
-			this.monitor.frameRejected("frame-too-large");
-			closeSession(CloseStatus.TOO_BIG_TO_PROCESS.withReason("frame larger than the maximum frame size"));
+			rejectOversizedFrame();
 			return;
 		}
 		partial.append(text);
@@ -117,9 +120,14 @@ final class PhoenixConnection {
 		}
 	}
 
+	private void rejectOversizedFrame() {
+		this.services.monitor().frameRejected("frame-too-large");
+		closeSession(CloseStatus.TOO_BIG_TO_PROCESS.withReason("frame larger than the maximum frame size"));
+	}
+
 	private void receive(String text) {
-		if (this.pending.get() >= this.limits.maxPendingFrames()) {
-			this.monitor.frameRejected("too-many-pending");
+		if (this.pending.get() >= this.services.limits().maxPendingFrames()) {
+			this.services.monitor().frameRejected("too-many-pending");
 			closeSession(CloseStatus.POLICY_VIOLATION.withReason("too many frames waiting to be handled"));
 			return;
 		}
@@ -129,7 +137,9 @@ final class PhoenixConnection {
 		}
 		catch (PhoenixProtocolException ex) {
 			enqueue(() -> {
-				rejectMalformed(ex);
+				this.services.monitor().frameRejected("malformed");
+				String topic = (ex.getTopic() != null) ? ex.getTopic() : PhoenixMessages.PHOENIX_TOPIC;
+				send(this.messages.error(null, ex.getRef(), topic, ex.getMessage()));
 				return DONE;
 			});
 			return;
@@ -141,8 +151,8 @@ final class PhoenixConnection {
 	 * Take a binary frame: presence never uses one.
 	 */
 	void receiveBinary() {
-		this.monitor.frameRejected("binary");
 		enqueue(() -> {
+			this.services.monitor().frameRejected("binary");
 			send(this.messages.error(null, null, PhoenixMessages.PHOENIX_TOPIC,
 					"binary frames are not supported by this server"));
 			return DONE;
@@ -163,7 +173,10 @@ final class PhoenixConnection {
 		});
 	}
 
-	private synchronized void enqueue(Supplier<CompletableFuture<Void>> step) {
+	/**
+	 * Run a step of frame handling after every step before it.
+	 */
+	synchronized void enqueue(Supplier<CompletableFuture<Void>> step) {
 		this.pending.incrementAndGet();
 		this.tail = this.tail.thenComposeAsync((previous) -> {
 			try {
@@ -173,16 +186,17 @@ final class PhoenixConnection {
 				logger.error("Unexpected failure handling a frame of connection " + id(), ex);
 				return DONE;
 			}
-		}, this.executor).exceptionally((ex) -> {
+		}, this.services.executor()).exceptionally((ex) -> {
 			logger.error("Unexpected failure handling a frame of connection " + id(), ex);
 			return null;
 		}).whenComplete((done, ex) -> this.pending.decrementAndGet());
 	}
 
-	private void rejectMalformed(PhoenixProtocolException ex) {
-		this.monitor.frameRejected("malformed");
-		String topic = (ex.getTopic() != null) ? ex.getTopic() : PhoenixMessages.PHOENIX_TOPIC;
-		send(this.messages.error(null, ex.getRef(), topic, ex.getMessage()));
+	/**
+	 * Run a step of frame handling after a delay, in turn with the frames.
+	 */
+	void enqueueAfter(Duration delay, Supplier<CompletableFuture<Void>> step) {
+		this.services.scheduler().schedule(() -> enqueue(step), delay.toNanos(), TimeUnit.NANOSECONDS);
 	}
 
 	private CompletableFuture<Void> handle(PhoenixFrame frame) {
@@ -194,6 +208,7 @@ final class PhoenixConnection {
 				send(this.messages.ok(null, frame.ref(), frame.topic()));
 			}
 			else {
+				this.services.monitor().frameRejected("unknown-event");
 				send(this.messages.error(null, frame.ref(), frame.topic(), "unknown event: " + frame.event()));
 			}
 			return DONE;
@@ -207,7 +222,7 @@ final class PhoenixConnection {
 				send(this.messages.ok(frame.joinRef(), frame.ref(), frame.topic()));
 			}
 			else {
-				this.monitor.frameRejected("unmatched-topic");
+				this.services.monitor().frameRejected("unmatched-topic");
 				send(this.messages.error(null, frame.ref(), frame.topic(), "unmatched topic"));
 			}
 			return DONE;
@@ -219,14 +234,13 @@ final class PhoenixConnection {
 		switch (frame.event()) {
 			case "phx_leave":
 				send(this.messages.ok(channel.joinRef(), frame.ref(), frame.topic()));
-				return endAndClose(channel);
+				return end(channel, true);
 			case "presence":
-				return presence(channel, frame);
+				return this.tracking.presence(channel, frame);
 			case "access_token":
-				// accepted without reply, as Supabase does (PROTOCOL.md §2.8)
-				return DONE;
+				return refreshToken(channel, frame);
 			default:
-				this.monitor.frameRejected("unknown-event");
+				this.services.monitor().frameRejected("unknown-event");
 				send(this.messages.error(channel.joinRef(), frame.ref(), frame.topic(),
 						"unsupported event: " + frame.event()));
 				return DONE;
@@ -237,55 +251,81 @@ final class PhoenixConnection {
 		String topic = frame.topic();
 		String joinRef = (frame.joinRef() != null) ? frame.joinRef() : frame.ref();
 		if (!topic.startsWith(PhoenixChannel.TOPIC_PREFIX)) {
+			this.services.monitor().frameRejected("unmatched-topic");
 			send(this.messages.error(null, frame.ref(), topic, "unmatched topic"));
 			return DONE;
 		}
 		if (joinRef == null) {
+			this.services.monitor().frameRejected("malformed");
 			send(this.messages.error(null, null, topic, "phx_join needs a ref"));
 			return DONE;
 		}
 		CompletableFuture<Void> previous = DONE;
 		PhoenixChannel existing = this.channels.get(topic);
 		if (existing != null) {
-			previous = endAndClose(existing);
+			previous = end(existing, true);
 		}
-		return previous.thenCompose((ended) -> joinAfterPrevious(frame, topic, joinRef));
+		return previous.thenCompose((ended) -> admit(frame, topic, joinRef));
 	}
 
-	private CompletableFuture<Void> joinAfterPrevious(PhoenixFrame frame, String topic, String joinRef) {
+	private CompletableFuture<Void> admit(PhoenixFrame frame, String topic, String joinRef) {
 		JoinConfig config;
 		try {
-			config = JoinConfig.from(frame.payload(), this.topics.refs());
+			config = JoinConfig.from(frame.payload());
 		}
 		catch (PhoenixProtocolException ex) {
+			this.services.monitor().frameRejected("malformed");
 			send(this.messages.error(joinRef, joinRef, topic, ex.getMessage()));
 			return DONE;
 		}
 		String name = PhoenixChannel.channelName(topic);
-		String refusal = null;
 		if (name.isEmpty()) {
-			refusal = "TopicNameRequired: You must provide a topic name";
+			return refuseJoin(joinRef, topic, "TopicNameRequired: You must provide a topic name");
 		}
-		else if (config.privateChannel()) {
-			refusal = "Unauthorized: You do not have permissions to read from this Channel topic: " + name;
+		if (config.postgresChanges()) {
+			return refuseJoin(joinRef, topic,
+					"UnsupportedFeature: postgres_changes are not served by this presence server");
 		}
-		else if (config.postgresChanges()) {
-			refusal = "UnsupportedFeature: postgres_changes are not served by this presence server";
+		if (this.channels.size() >= this.services.limits().maxChannels()) {
+			return refuseJoin(joinRef, topic, "ChannelRateLimitReached: Too many channels");
 		}
-		else if (this.channels.size() >= this.limits.maxChannels()) {
-			refusal = "ChannelRateLimitReached: Too many channels";
+		if (!countJoin()) {
+			return refuseJoin(joinRef, topic, "ClientJoinRateLimitReached: Too many joins per second");
 		}
-		if (refusal != null) {
-			send(this.messages.error(joinRef, joinRef, topic, refusal));
-			return DONE;
+		PresenceIdentity identity;
+		try {
+			identity = authenticate(config.accessToken());
 		}
-		PhoenixChannel channel = new PhoenixChannel(this, topic, joinRef, config.key(), config.presenceEnabled());
+		catch (PresenceAuthenticationException ex) {
+			return refuseJoin(joinRef, topic, ex.getMessage());
+		}
+		if (!this.services.authorizer().canJoin(identity, topic, config.privateChannel())) {
+			return refuseJoin(joinRef, topic,
+					"Unauthorized: You do not have permissions to read from this Channel topic: " + name);
+		}
+		String key;
+		try {
+			String bound = this.services.keyBinding().boundKey(identity);
+			if (bound != null && config.key() != null && !bound.equals(config.key())) {
+				return refuseJoin(joinRef, topic, "Unauthorized: You may only track presence under your own key");
+			}
+			key = (bound != null) ? bound
+					: (config.key() != null) ? config.key() : this.services.topics().refs().newUuidV1();
+		}
+		catch (IllegalStateException ex) {
+			return refuseJoin(joinRef, topic, "Unauthorized: Presence keys are bound to identities here, which needs "
+					+ ex.getMessage());
+		}
+		PhoenixChannel channel = new PhoenixChannel(this, topic, config.privateChannel(), joinRef, key, identity,
+				config.presenceEnabled());
 		this.channels.put(topic, channel);
+		scheduleExpiry(channel, identity);
 		CompletableFuture<Void> joined = new CompletableFuture<>();
-		this.topics.follow(topic).whenComplete((replica, ex) -> {
+		this.services.topics().follow(channel.storeTopic()).whenComplete((replica, ex) -> {
 			if (ex != null) {
 				logger.warn("Join of " + topic + " failed on connection " + id() + ": " + ex);
 				this.channels.remove(topic, channel);
+				channel.markClosed();
 				send(this.messages.error(joinRef, joinRef, topic,
 						"PresenceUnavailable: the presence store cannot be reached"));
 				joined.complete(null);
@@ -293,7 +333,7 @@ final class PhoenixConnection {
 			}
 			channel.replica(replica);
 			replica.execute(() -> {
-				this.channelTopics.attach(replica, channel);
+				this.services.channelTopics().attach(replica, channel);
 				send(this.messages.joined(joinRef, topic));
 				if (channel.presenceEnabled()) {
 					send(this.messages.state(joinRef, topic, replica.presences()));
@@ -304,103 +344,78 @@ final class PhoenixConnection {
 		return joined;
 	}
 
-	private CompletableFuture<Void> presence(PhoenixChannel channel, PhoenixFrame frame) {
-		JsonNode event = frame.payload().get("event");
-		if (event == null || event.isNull()) {
-			// Supabase answers ok and does nothing (PROTOCOL.md §3.2)
-			send(this.messages.ok(channel.joinRef(), frame.ref(), frame.topic()));
+	private CompletableFuture<Void> refuseJoin(String joinRef, String topic, String reason) {
+		this.services.monitor().frameRejected("join-refused");
+		send(this.messages.error(joinRef, joinRef, topic, reason));
+		return DONE;
+	}
+
+	private boolean countJoin() {
+		long now = System.nanoTime();
+		if (this.joinsInWindow == 0 || now - this.joinWindowStart >= TimeUnit.SECONDS.toNanos(1)) {
+			this.joinWindowStart = now;
+			this.joinsInWindow = 0;
+		}
+		return ++this.joinsInWindow <= this.services.limits().maxJoinsPerSecond();
+	}
+
+	private PresenceIdentity authenticate(@Nullable String accessToken) {
+		PresenceIdentity identity = this.services.authenticator().authenticate(this.principal, this.apiKey,
+				accessToken);
+		Instant now = Instant.now();
+		if (identity.isExpired(now)) {
+			throw new PresenceAuthenticationException("InvalidJWTToken: Token has expired "
+					+ Duration.between(identity.expiresAt(), now).toSeconds() + " seconds ago");
+		}
+		return identity;
+	}
+
+	/**
+	 * A new token for a joined channel (PROTOCOL.md §2.8): no reply, but a token that is
+	 * refused, or that no longer allows the topic, closes the channel.
+	 */
+	private CompletableFuture<Void> refreshToken(PhoenixChannel channel, PhoenixFrame frame) {
+		JsonNode token = frame.payload().path("access_token");
+		if (!token.isString() || token.asString().isEmpty()) {
 			return DONE;
 		}
-		String name = event.isString() ? event.asString().toLowerCase(Locale.ROOT) : "";
-		switch (name) {
-			case "track":
-				return track(channel, frame);
-			case "untrack":
-				return untrack(channel, frame);
-			default:
-				this.monitor.frameRejected("unknown-event");
-				send(this.messages.error(channel.joinRef(), frame.ref(), frame.topic(),
-						"unknown presence event: " + event));
+		PresenceIdentity identity;
+		try {
+			identity = authenticate(token.asString());
+		}
+		catch (PresenceAuthenticationException ex) {
+			return shutDown(channel, ex.getMessage());
+		}
+		if (!this.services.authorizer().canJoin(identity, channel.topic(), !channel.topic().equals(channel.storeTopic()))) {
+			return shutDown(channel, "You no longer have permission to read from this Channel topic: "
+					+ PhoenixChannel.channelName(channel.topic()));
+		}
+		channel.identity(identity);
+		scheduleExpiry(channel, identity);
+		return DONE;
+	}
+
+	private void scheduleExpiry(PhoenixChannel channel, PresenceIdentity identity) {
+		Instant expiresAt = identity.expiresAt();
+		if (expiresAt == null) {
+			return;
+		}
+		Duration delay = Duration.between(Instant.now(), expiresAt);
+		enqueueAfter(delay.isNegative() ? Duration.ZERO : delay, () -> {
+			if (channel.closed() || channel.identity() != identity) {
 				return DONE;
-		}
-	}
-
-	private CompletableFuture<Void> track(PhoenixChannel channel, PhoenixFrame frame) {
-		JsonNode payload = frame.payload().get("payload");
-		if (payload == null || payload.isNull()) {
-			payload = this.messages.mapper().createObjectNode();
-		}
-		if (!payload.isObject()) {
-			this.monitor.frameRejected("invalid-payload");
-			send(this.messages.error(channel.joinRef(), frame.ref(), frame.topic(),
-					"Presence track payload must be a map"));
-			return DONE;
-		}
-		if (stateSize(payload) > this.limits.maxStateBytes()) {
-			this.monitor.frameRejected("state-too-large");
-			send(this.messages.system(channel.joinRef(), channel.topic(), "Track message size exceeded"));
-			return endAndClose(channel);
-		}
-		Map<String, @Nullable Object> state = toState(payload);
-		Presence current = channel.presence();
-		if (current != null && current.state().equals(state)) {
-			send(this.messages.ok(channel.joinRef(), frame.ref(), frame.topic()));
-			enablePresence(channel);
-			return DONE;
-		}
-		return this.topics.track(channel.topic(), channel.key(), state, current).handle((presence, ex) -> {
-			if (ex != null) {
-				logger.warn("Track in " + channel.topic() + " failed on connection " + id() + ": " + ex);
-				send(this.messages.error(channel.joinRef(), frame.ref(), frame.topic(),
-						"PresenceUnavailable: the presence store cannot be reached"));
-				return null;
 			}
-			channel.presence(presence);
-			send(this.messages.ok(channel.joinRef(), frame.ref(), frame.topic()));
-			enablePresence(channel);
-			return null;
-		});
-	}
-
-	private CompletableFuture<Void> untrack(PhoenixChannel channel, PhoenixFrame frame) {
-		Presence current = channel.presence();
-		if (current == null) {
-			send(this.messages.ok(channel.joinRef(), frame.ref(), frame.topic()));
-			return DONE;
-		}
-		return this.topics.untrack(channel.topic(), current).handle((removed, ex) -> {
-			if (ex != null) {
-				logger.warn("Untrack in " + channel.topic() + " failed on connection " + id() + ": " + ex);
-				send(this.messages.error(channel.joinRef(), frame.ref(), frame.topic(),
-						"PresenceUnavailable: the presence store cannot be reached"));
-				return null;
-			}
-			channel.presence(null);
-			send(this.messages.ok(channel.joinRef(), frame.ref(), frame.topic()));
-			return null;
+			return shutDown(channel, "Token has expired " + Duration.between(expiresAt, Instant.now()).toSeconds()
+					+ " seconds ago");
 		});
 	}
 
 	/**
-	 * A track turns presence on for a channel that joined without it, and then sends the
-	 * channel the state it has not seen (PROTOCOL.md §3.3, §7 item 1).
+	 * Close a channel from the server side: a {@code system} error, then {@code phx_close}
+	 * (PROTOCOL.md §4.2).
 	 */
-	private void enablePresence(PhoenixChannel channel) {
-		TopicReplica replica = channel.replica();
-		if (channel.presenceEnabled() || replica == null) {
-			return;
-		}
-		replica.execute(() -> {
-			if (channel.presenceEnabled() || channel.closed()) {
-				return;
-			}
-			this.channelTopics.flush(replica);
-			channel.enablePresence();
-			send(this.messages.state(channel.joinRef(), channel.topic(), replica.presences()));
-		});
-	}
-
-	private CompletableFuture<Void> endAndClose(PhoenixChannel channel) {
+	CompletableFuture<Void> shutDown(PhoenixChannel channel, String message) {
+		send(this.messages.system(channel.joinRef(), channel.topic(), message));
 		return end(channel, true);
 	}
 
@@ -408,14 +423,14 @@ final class PhoenixConnection {
 	 * End a channel: it leaves its topic and its presence is removed. The
 	 * {@code phx_close}, when asked for, follows the last diff the channel was sent.
 	 */
-	private CompletableFuture<Void> end(PhoenixChannel channel, boolean sendClose) {
+	CompletableFuture<Void> end(PhoenixChannel channel, boolean sendClose) {
 		this.channels.remove(channel.topic(), channel);
 		channel.markClosed();
 		TopicReplica replica = channel.replica();
 		CompletableFuture<Void> detached = new CompletableFuture<>();
 		Runnable detach = () -> {
 			if (replica != null) {
-				this.channelTopics.detach(replica, channel);
+				this.services.channelTopics().detach(replica, channel);
 			}
 			if (sendClose) {
 				send(this.messages.close(channel.joinRef(), channel.topic()));
@@ -432,7 +447,7 @@ final class PhoenixConnection {
 		CompletableFuture<Void> untracked = DONE;
 		if (presence != null) {
 			channel.presence(null);
-			untracked = this.topics.untrack(channel.topic(), presence).exceptionally((ex) -> {
+			untracked = this.services.topics().untrack(channel.storeTopic(), presence).exceptionally((ex) -> {
 				logger.warn("Could not remove the presence of connection " + id() + " from " + channel.topic()
 						+ " (it expires with this node's heartbeat): " + ex);
 				return null;
@@ -440,7 +455,7 @@ final class PhoenixConnection {
 		}
 		return CompletableFuture.allOf(detached, untracked).whenComplete((done, ex) -> {
 			if (replica != null) {
-				this.topics.unfollow(channel.topic());
+				this.services.topics().unfollow(channel.storeTopic());
 			}
 		});
 	}
@@ -461,7 +476,7 @@ final class PhoenixConnection {
 		}
 		catch (SessionLimitExceededException ex) {
 			logger.info("Closing connection " + id() + ", it does not keep up: " + ex.getMessage());
-			this.monitor.slowClientClosed();
+			this.services.monitor().slowClientClosed();
 			closeSession(ex.getStatus().withReason("client too slow"));
 		}
 		catch (IOException | RuntimeException ex) {
@@ -470,27 +485,13 @@ final class PhoenixConnection {
 		}
 	}
 
-	private void closeSession(CloseStatus status) {
+	void closeSession(CloseStatus status) {
 		try {
 			this.session.close(status);
 		}
 		catch (IOException | RuntimeException ex) {
 			logger.debug("Could not close connection " + id() + ": " + ex);
 		}
-	}
-
-	private int stateSize(JsonNode payload) {
-		try {
-			return this.messages.mapper().writeValueAsBytes(payload).length;
-		}
-		catch (JacksonException ex) {
-			return Integer.MAX_VALUE;
-		}
-	}
-
-	@SuppressWarnings("unchecked")
-	private Map<String, @Nullable Object> toState(JsonNode payload) {
-		return this.messages.mapper().convertValue(payload, Map.class);
 	}
 
 }

@@ -1,10 +1,8 @@
 package dev.presence.websocket;
 
-import java.time.Duration;
+import java.io.IOException;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.Executor;
-import java.util.concurrent.ScheduledExecutorService;
 
 import org.apache.commons.logging.Log;
 import org.apache.commons.logging.LogFactory;
@@ -16,10 +14,8 @@ import org.springframework.web.socket.WebSocketHandler;
 import org.springframework.web.socket.WebSocketMessage;
 import org.springframework.web.socket.WebSocketSession;
 import org.springframework.web.socket.handler.ConcurrentWebSocketSessionDecorator;
+import org.springframework.web.util.UriComponentsBuilder;
 
-import dev.presence.core.PresenceMonitor;
-import dev.presence.core.PresenceTopics;
-import tools.jackson.databind.json.JsonMapper;
 
 /**
  * The WebSocket endpoint the Supabase and Phoenix clients connect to. Each session gets a
@@ -32,17 +28,9 @@ public final class PresenceWebSocketHandler implements WebSocketHandler {
 
 	private static final Log logger = LogFactory.getLog(PresenceWebSocketHandler.class);
 
-	private final PresenceTopics topics;
+	private final ConnectionServices services;
 
-	private final PhoenixMessages messages;
-
-	private final ChannelTopics channelTopics;
-
-	private final ChannelLimits limits;
-
-	private final Executor executor;
-
-	private final PresenceMonitor monitor;
+	private final int maxConnections;
 
 	private final int sendTimeLimitMillis;
 
@@ -52,28 +40,18 @@ public final class PresenceWebSocketHandler implements WebSocketHandler {
 
 	/**
 	 * Create the handler.
-	 * @param topics the node's topics
-	 * @param mapper the JSON mapper of the protocol
-	 * @param limits the limits of each connection
-	 * @param executor the executor frames are handled on
-	 * @param sendTimeLimitMillis maximum time one send to a client may take, in milliseconds
-	 * @param sendBufferSizeLimit maximum bytes buffered for a client that is not reading
-	 * @param monitor told about rejected frames and slow clients, for metrics
-	 * @param scheduler the scheduler that flushes batched diffs
-	 * @param batchWindow how long a topic's changes are merged before they are sent, zero
-	 * to send each at once
+	 * @param settings how the endpoint behaves
 	 */
-	public PresenceWebSocketHandler(PresenceTopics topics, JsonMapper mapper, ChannelLimits limits, Executor executor,
-			int sendTimeLimitMillis, int sendBufferSizeLimit, PresenceMonitor monitor,
-			ScheduledExecutorService scheduler, Duration batchWindow) {
-		this.topics = topics;
-		this.monitor = monitor;
-		this.messages = new PhoenixMessages(mapper);
-		this.channelTopics = new ChannelTopics(this.messages, monitor, scheduler, batchWindow);
-		this.limits = limits;
-		this.executor = executor;
-		this.sendTimeLimitMillis = sendTimeLimitMillis;
-		this.sendBufferSizeLimit = sendBufferSizeLimit;
+	public PresenceWebSocketHandler(PresenceEndpointSettings settings) {
+		PhoenixMessages messages = new PhoenixMessages(settings.mapper());
+		ChannelTopics channelTopics = new ChannelTopics(messages, settings.monitor(), settings.scheduler(),
+				settings.batchWindow());
+		this.services = new ConnectionServices(settings.topics(), channelTopics, messages, settings.limits(),
+				settings.executor(), settings.scheduler(), settings.monitor(), settings.authenticator(),
+				settings.authorizer(), settings.keyBinding());
+		this.maxConnections = settings.maxConnections();
+		this.sendTimeLimitMillis = Math.toIntExact(settings.sendTimeLimit().toMillis());
+		this.sendBufferSizeLimit = settings.sendBufferSize();
 	}
 
 	/**
@@ -89,20 +67,27 @@ public final class PresenceWebSocketHandler implements WebSocketHandler {
 	 * @return the count
 	 */
 	public int channelCount() {
-		return this.channelTopics.channelCount();
+		return this.services.channelTopics().channelCount();
 	}
 
 	@Override
-	public void afterConnectionEstablished(WebSocketSession session) {
+	public void afterConnectionEstablished(WebSocketSession session) throws IOException {
+		if (this.connections.size() >= this.maxConnections) {
+			this.services.monitor().frameRejected("too-many-connections");
+			session.close(CloseStatus.SERVICE_OVERLOAD.withReason("too many connections on this node"));
+			return;
+		}
 		PhoenixSerializer serializer = (PhoenixSerializer) session.getAttributes()
 			.get(PhoenixHandshakeInterceptor.SERIALIZER_ATTRIBUTE);
 		if (serializer == null) {
-			serializer = new V1JsonSerializer(this.messages.mapper());
+			serializer = new V1JsonSerializer(this.services.messages().mapper());
 		}
 		WebSocketSession decorated = new ConcurrentWebSocketSessionDecorator(session, this.sendTimeLimitMillis,
 				this.sendBufferSizeLimit, ConcurrentWebSocketSessionDecorator.OverflowStrategy.TERMINATE);
-		PhoenixConnection connection = new PhoenixConnection(decorated, serializer, this.messages, this.topics,
-				this.channelTopics, this.limits, this.executor, this.monitor);
+		String apiKey = (session.getUri() != null)
+				? UriComponentsBuilder.fromUri(session.getUri()).build().getQueryParams().getFirst("apikey") : null;
+		PhoenixConnection connection = new PhoenixConnection(decorated, serializer, this.services,
+				session.getPrincipal(), apiKey);
 		this.connections.put(session.getId(), connection);
 		if (logger.isDebugEnabled()) {
 			logger.debug("Connection " + session.getId() + " opened with vsn " + serializer.version());

@@ -1,0 +1,225 @@
+package dev.presence.websocket;
+
+import java.time.Duration;
+import java.util.Locale;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+
+import org.apache.commons.logging.Log;
+import org.apache.commons.logging.LogFactory;
+import org.jspecify.annotations.Nullable;
+
+import dev.presence.core.Presence;
+import dev.presence.core.TopicReplica;
+import tools.jackson.core.JacksonException;
+import tools.jackson.databind.JsonNode;
+
+/**
+ * The {@code presence} pushes of one connection's channels: track and untrack with the
+ * semantics of PROTOCOL.md §3.3, and their limits.
+ * <p>
+ * Rather than closing a channel at the sixth message in 30 s as Supabase does, re-tracks
+ * that follow the last stored one within the coalesce window are answered at once and
+ * merged: the last state wins and is stored once when the window ends. Only past a hard
+ * ceiling of presence messages per window is the channel closed, with the
+ * {@code system} message {@code "Client presence rate limit exceeded"}.
+ */
+final class ChannelTracking {
+
+	private static final Log logger = LogFactory.getLog(ChannelTracking.class);
+
+	private static final String UNAVAILABLE = "PresenceUnavailable: the presence store cannot be reached";
+
+	private final PhoenixConnection connection;
+
+	private final ConnectionServices services;
+
+	private final PhoenixMessages messages;
+
+	ChannelTracking(PhoenixConnection connection, ConnectionServices services) {
+		this.connection = connection;
+		this.services = services;
+		this.messages = services.messages();
+	}
+
+	CompletableFuture<Void> presence(PhoenixChannel channel, PhoenixFrame frame) {
+		JsonNode event = frame.payload().get("event");
+		if (event == null || event.isNull()) {
+			// Supabase answers ok and does nothing, and does not count it (PROTOCOL.md §3.2)
+			reply(channel, frame, null);
+			return PhoenixConnection.DONE;
+		}
+		ChannelLimits limits = this.services.limits();
+		if (channel.countMessage(System.nanoTime(), limits.presenceMessageWindow().toNanos()) > limits
+			.maxPresenceMessages()) {
+			this.services.monitor().frameRejected("presence-rate");
+			return this.connection.shutDown(channel, "Client presence rate limit exceeded");
+		}
+		String name = event.isString() ? event.asString().toLowerCase(Locale.ROOT) : "";
+		switch (name) {
+			case "track":
+				return track(channel, frame);
+			case "untrack":
+				return untrack(channel, frame);
+			default:
+				this.services.monitor().frameRejected("unknown-event");
+				reply(channel, frame, "unknown presence event: " + event);
+				return PhoenixConnection.DONE;
+		}
+	}
+
+	private CompletableFuture<Void> track(PhoenixChannel channel, PhoenixFrame frame) {
+		JsonNode payload = frame.payload().get("payload");
+		if (payload == null || payload.isNull()) {
+			payload = this.messages.mapper().createObjectNode();
+		}
+		if (!payload.isObject()) {
+			this.services.monitor().frameRejected("invalid-payload");
+			reply(channel, frame, "Presence track payload must be a map");
+			return PhoenixConnection.DONE;
+		}
+		if (stateSize(payload) > this.services.limits().maxStateBytes()) {
+			this.services.monitor().frameRejected("state-too-large");
+			return this.connection.shutDown(channel, "Track message size exceeded");
+		}
+		Map<String, @Nullable Object> state = toState(payload);
+		if (!this.services.authorizer().canTrack(channel.identity(), channel.topic(), channel.key(), state)) {
+			this.services.monitor().frameRejected("track-refused");
+			reply(channel, frame, "Unauthorized: You do not have permission to track presence in this topic");
+			return PhoenixConnection.DONE;
+		}
+		Presence current = channel.presence();
+		Map<String, @Nullable Object> latest = (channel.pendingState() != null) ? channel.pendingState()
+				: (current != null) ? current.state() : null;
+		if (state.equals(latest)) {
+			reply(channel, frame, null);
+			enablePresence(channel);
+			return PhoenixConnection.DONE;
+		}
+		if (current == null && isTopicFull(channel)) {
+			this.services.monitor().frameRejected("topic-full");
+			reply(channel, frame, "TooManyPresences: This topic holds the maximum number of presences");
+			return PhoenixConnection.DONE;
+		}
+		Duration window = this.services.limits().trackCoalesceWindow();
+		long sinceLastWrite = System.nanoTime() - channel.lastWriteNanos();
+		if (current != null && sinceLastWrite < window.toNanos()) {
+			channel.pendingState(state);
+			reply(channel, frame, null);
+			enablePresence(channel);
+			if (!channel.flushScheduled()) {
+				channel.flushScheduled(true);
+				this.connection.enqueueAfter(Duration.ofNanos(window.toNanos() - sinceLastWrite),
+						() -> storePending(channel));
+			}
+			return PhoenixConnection.DONE;
+		}
+		channel.pendingState(null);
+		return store(channel, state).handle((presence, ex) -> {
+			reply(channel, frame, (ex != null) ? UNAVAILABLE : null);
+			if (ex == null) {
+				enablePresence(channel);
+			}
+			return null;
+		});
+	}
+
+	private CompletableFuture<Void> storePending(PhoenixChannel channel) {
+		channel.flushScheduled(false);
+		Map<String, @Nullable Object> state = channel.pendingState();
+		channel.pendingState(null);
+		Presence current = channel.presence();
+		if (channel.closed() || state == null || current == null || state.equals(current.state())) {
+			return PhoenixConnection.DONE;
+		}
+		return store(channel, state).handle((presence, ex) -> null);
+	}
+
+	/**
+	 * Store a state as the channel's presence, replacing the one it has.
+	 */
+	private CompletableFuture<@Nullable Presence> store(PhoenixChannel channel, Map<String, @Nullable Object> state) {
+		channel.lastWriteNanos(System.nanoTime());
+		return this.services.topics()
+			.track(channel.storeTopic(), channel.key(), state, channel.presence())
+			.handle((presence, ex) -> {
+				if (ex != null) {
+					logger.warn("Track in " + channel.topic() + " failed on connection " + this.connection.id() + ": "
+							+ ex);
+					throw new IllegalStateException(ex);
+				}
+				if (channel.closed()) {
+					// the channel ended while the track was on its way: take it back
+					this.services.topics().untrack(channel.storeTopic(), presence);
+				}
+				else {
+					channel.presence(presence);
+				}
+				return presence;
+			});
+	}
+
+	private CompletableFuture<Void> untrack(PhoenixChannel channel, PhoenixFrame frame) {
+		channel.pendingState(null);
+		Presence current = channel.presence();
+		if (current == null) {
+			reply(channel, frame, null);
+			return PhoenixConnection.DONE;
+		}
+		return this.services.topics().untrack(channel.storeTopic(), current).handle((removed, ex) -> {
+			if (ex != null) {
+				logger.warn("Untrack in " + channel.topic() + " failed on connection " + this.connection.id() + ": "
+						+ ex);
+				reply(channel, frame, UNAVAILABLE);
+				return null;
+			}
+			channel.presence(null);
+			reply(channel, frame, null);
+			return null;
+		});
+	}
+
+	private boolean isTopicFull(PhoenixChannel channel) {
+		TopicReplica replica = channel.replica();
+		return replica != null && replica.count().presences() >= this.services.limits().maxPresencesPerTopic();
+	}
+
+	/**
+	 * A track turns presence on for a channel that joined without it, and then sends the
+	 * channel the state it has not seen (PROTOCOL.md §3.3, §7 item 1).
+	 */
+	private void enablePresence(PhoenixChannel channel) {
+		TopicReplica replica = channel.replica();
+		if (channel.presenceEnabled() || replica == null) {
+			return;
+		}
+		replica.execute(() -> {
+			if (channel.presenceEnabled() || channel.closed()) {
+				return;
+			}
+			this.services.channelTopics().flush(replica);
+			channel.enablePresence();
+			this.connection.send(this.messages.state(channel.joinRef(), channel.topic(), replica.presences()));
+		});
+	}
+
+	private void reply(PhoenixChannel channel, PhoenixFrame frame, @Nullable String error) {
+		this.connection.send((error != null) ? this.messages.error(channel.joinRef(), frame.ref(), frame.topic(), error)
+				: this.messages.ok(channel.joinRef(), frame.ref(), frame.topic()));
+	}
+
+	private int stateSize(JsonNode payload) {
+		try {
+			return this.messages.mapper().writeValueAsBytes(payload).length;
+		}
+		catch (JacksonException ex) {
+			return Integer.MAX_VALUE;
+		}
+	}
+
+	@SuppressWarnings("unchecked")
+	private Map<String, @Nullable Object> toState(JsonNode payload) {
+		return this.messages.mapper().convertValue(payload, Map.class);
+	}
+
+}
