@@ -144,6 +144,12 @@ final class PhoenixConnection {
 			});
 			return;
 		}
+		if (PhoenixMessages.PHOENIX_TOPIC.equals(frame.topic()) && "heartbeat".equals(frame.event())) {
+			// answered at once, not behind channel work: the client only matches the ref
+			// (PROTOCOL.md §1.5), and a late reply makes it drop the connection
+			send(this.messages.ok(null, frame.ref(), frame.topic()));
+			return;
+		}
 		enqueue(() -> handle(frame));
 	}
 
