@@ -10,6 +10,12 @@ import { waitFor } from './wait.js';
 /** Base URL of the server under test, as an application would pass it to createClient(). */
 export const PRESENCE_URL = process.env.PRESENCE_URL ?? 'http://127.0.0.1:8080';
 
+/**
+ * A second node of the same cluster, when the suite runs across nodes: then the first client of
+ * every case talks to PRESENCE_URL and the others to PRESENCE_URL_B.
+ */
+export const PRESENCE_URL_B = process.env.PRESENCE_URL_B;
+
 /** Serializer versions every case runs under (PROTOCOL.md §1.3). */
 export const VSNS = ['2.0.0', '1.0.0'];
 
@@ -35,7 +41,10 @@ export class Case {
   }
 
   /** A new supabase-js client (its own WebSocket), as an application creates it. */
-  client({ url = PRESENCE_URL, realtime = {} } = {}) {
+  client({ url, realtime = {} } = {}) {
+    if (url === undefined) {
+      url = (PRESENCE_URL_B && this.clients.length > 0) ? PRESENCE_URL_B : PRESENCE_URL;
+    }
     const sb = createClient(url, API_KEY, {
       auth: { persistSession: false, autoRefreshToken: false, detectSessionInUrl: false },
       realtime: { transport: WebSocket, vsn: this.vsn, ...realtime },

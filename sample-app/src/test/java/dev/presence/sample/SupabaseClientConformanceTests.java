@@ -68,13 +68,21 @@ class SupabaseClientConformanceTests {
 
 	@TestFactory
 	Stream<DynamicTest> supabaseClientConformance() throws Exception {
+		return runSuite("single-node", Map.of("PRESENCE_URL", "http://127.0.0.1:" + this.port));
+	}
+
+	/**
+	 * Runs the whole suite with the given environment ({@code PRESENCE_URL}, and
+	 * {@code PRESENCE_URL_B} to put every other client of a case on a second node).
+	 */
+	static Stream<DynamicTest> runSuite(String name, Map<String, String> urls) throws Exception {
 		Path jsDir = locateSuite();
 		Path node = executableOnPath("node");
 		Path npm = executableOnPath("npm");
 		installDependenciesIfStale(npm, jsDir);
 		Path reportDir = jsDir.resolve("../../../target/client-conformance").normalize();
 		Files.createDirectories(reportDir);
-		Path tapFile = reportDir.resolve("results.tap");
+		Path tapFile = reportDir.resolve(name + ".tap");
 		Files.deleteIfExists(tapFile);
 
 		// No --test-force-exit: it exits before the TAP file is flushed; every case disconnects its clients.
@@ -83,7 +91,8 @@ class SupabaseClientConformanceTests {
 				"--test-reporter-destination=stdout", "--test-reporter=tap",
 				"--test-reporter-destination=" + tapFile));
 		command.addAll(testFiles(jsDir));
-		Map<String, String> env = Map.of("PRESENCE_URL", "http://127.0.0.1:" + this.port, "NO_COLOR", "1");
+		Map<String, String> env = new java.util.HashMap<>(urls);
+		env.put("NO_COLOR", "1");
 		RunResult run = run(command, jsDir, env, SUITE_TIMEOUT);
 
 		List<TapResult> results = Files.exists(tapFile)
