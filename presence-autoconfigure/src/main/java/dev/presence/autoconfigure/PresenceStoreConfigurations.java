@@ -36,13 +36,10 @@ final class PresenceStoreConfigurations {
 		RedisPresenceStore redisPresenceStore(LettuceConnectionFactory connectionFactory, PresenceNode node,
 				PresenceProperties properties) {
 			connectionFactory.start();
+			// a RedisClient, or a RedisClusterClient when spring.data.redis.cluster.nodes is set
 			AbstractRedisClient client = connectionFactory.getRequiredNativeClient();
-			if (!(client instanceof RedisClient redisClient)) {
-				throw new IllegalStateException("The Redis presence store needs a standalone Redis for now, got "
-						+ client.getClass().getSimpleName());
-			}
-			return new RedisPresenceStore(redisClient, node.id(), properties.getRedis().getKeyTimeToLive(),
-					properties.getRedis().getHeartbeatInterval());
+			return new RedisPresenceStore(client, node.id(), properties.getRedis().getKeyTimeToLive(),
+					properties.getRedis().getHeartbeatInterval(), properties.getNodeTimeout());
 		}
 
 	}

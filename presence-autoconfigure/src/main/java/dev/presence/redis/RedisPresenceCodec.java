@@ -19,7 +19,7 @@ import tools.jackson.databind.json.JsonMapper;
  * <p>
  * A stored entry is {@code {"k": key, "n": node, "p": previousRef, "m": state}} ({@code p}
  * absent for a first track); the ref is the hash field that holds it. A change is
- * {@code {"s": sequence, "o": originNode, "j": [entry...], "l": [entry...]}} where each
+ * {@code {"e": epoch, "s": sequence, "o": originNode, "j": [entry...], "l": [entry...]}} where each
  * entry is a stored entry with its ref in front, {@code {"r": ref, "k": ...}}. The state is
  * written and read by Jackson only: the scripts never decode it, so it round-trips
  * unchanged.
@@ -73,9 +73,10 @@ final class RedisPresenceCodec {
 	 */
 	PresenceChange readChange(String topic, String message) {
 		JsonNode root = this.mapper.readTree(message);
+		String epoch = root.required("e").stringValue();
 		long sequence = root.required("s").longValue();
 		String origin = root.required("o").stringValue();
-		return new PresenceChange(topic, "", sequence, origin, entries(root.required("j")), entries(root.required("l")));
+		return new PresenceChange(topic, epoch, sequence, origin, entries(root.required("j")), entries(root.required("l")));
 	}
 
 	private List<PresenceEntry> entries(JsonNode array) {

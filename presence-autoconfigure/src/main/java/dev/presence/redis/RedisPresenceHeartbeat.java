@@ -3,37 +3,42 @@ package dev.presence.redis;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.ConcurrentMap;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 
-import io.lettuce.core.api.StatefulRedisConnection;
+import io.lettuce.core.api.StatefulConnection;
 import io.lettuce.core.codec.StringCodec;
 import io.lettuce.core.output.BooleanOutput;
+import io.lettuce.core.output.CommandOutput;
 import io.lettuce.core.output.IntegerOutput;
+import io.lettuce.core.output.ValueListOutput;
 import io.lettuce.core.protocol.AsyncCommand;
 import io.lettuce.core.protocol.Command;
 import io.lettuce.core.protocol.CommandArgs;
 import io.lettuce.core.protocol.CommandType;
-import io.lettuce.core.protocol.RedisCommand;
 import org.apache.commons.logging.Log;
 import org.apache.commons.logging.LogFactory;
 import org.jspecify.annotations.Nullable;
 
 /**
- * The node's heartbeat: which refs this node holds in which topic, and the periodic
- * refresh of the time to live of those topics' keys and of the node's entry in
- * {@code presence:nodes}.
+ * The node's heartbeat: the periodic refresh of the keys of the topics this node holds
+ * entries in, of its set of topics and of its score in {@code presence:nodes}, and the
+ * look-out for what Redis lost and for dead nodes.
  * <p>
  * One beat is a single batch of commands written to Redis with one flush, so it costs one
- * round trip however many topics the node holds. Beats run on one thread named
+ * round trip however many topics the node holds. Its answers tell the node which topics
+ * Redis lost ({@code PEXPIRE} of the entries hash answered 0), whether the node itself was
+ * missing from {@code presence:nodes} (it was reaped, or Redis lost everything) and which
+ * nodes stopped beating; the {@link Listener} acts on them. Beats run on one thread named
  * {@code presence-heartbeat}.
+ * <p>
+ * Scores are this node's clock ({@link Clock#millis()}), and the cutoff of dead nodes is
+ * read on the same clock: the nodes' clocks must agree to well within the node timeout
+ * (NTP does), which saves asking Redis for {@code TIME} on every beat.
  */
 final class RedisPresenceHeartbeat {
 
@@ -43,63 +48,34 @@ final class RedisPresenceHeartbeat {
 
 	private final String nodeId;
 
+	private final String topicsKey;
+
 	private final Duration interval;
 
 	private final long timeToLiveMillis;
 
+	private final long nodeTimeoutMillis;
+
 	private final Clock clock;
 
-	/**
-	 * Topic to the refs this node put there. A set is only ever touched inside
-	 * {@code compute}, so it needs no lock of its own.
-	 */
-	private final ConcurrentMap<String, Set<String>> refsByTopic = new ConcurrentHashMap<>();
+	private final RedisOwnedPresences owned;
+
+	private final Listener listener;
+
+	private volatile boolean paused;
 
 	private @Nullable ScheduledExecutorService scheduler;
 
-	RedisPresenceHeartbeat(String nodeId, Duration interval, Duration timeToLive, Clock clock) {
+	RedisPresenceHeartbeat(String nodeId, Duration interval, Duration timeToLive, Duration nodeTimeout, Clock clock,
+			RedisOwnedPresences owned, Listener listener) {
 		this.nodeId = nodeId;
+		this.topicsKey = TopicKeys.nodeTopics(nodeId);
 		this.interval = interval;
 		this.timeToLiveMillis = timeToLive.toMillis();
+		this.nodeTimeoutMillis = nodeTimeout.toMillis();
 		this.clock = clock;
-	}
-
-	/**
-	 * Record that this node holds {@code ref} in {@code topic}, and no longer
-	 * {@code replacedRef}.
-	 * @param topic the topic
-	 * @param ref the ref put
-	 * @param replacedRef the ref it replaced, or {@code null}
-	 */
-	void own(String topic, String ref, @Nullable String replacedRef) {
-		this.refsByTopic.compute(topic, (key, refs) -> {
-			Set<String> owned = (refs != null) ? refs : new HashSet<>();
-			if (replacedRef != null) {
-				owned.remove(replacedRef);
-			}
-			owned.add(ref);
-			return owned;
-		});
-	}
-
-	/**
-	 * Record that this node no longer holds {@code ref} in {@code topic}.
-	 * @param topic the topic
-	 * @param ref the ref removed
-	 */
-	void disown(String topic, String ref) {
-		this.refsByTopic.computeIfPresent(topic, (key, refs) -> {
-			refs.remove(ref);
-			return refs.isEmpty() ? null : refs;
-		});
-	}
-
-	/**
-	 * The topics this node holds entries in.
-	 * @return a snapshot of the topics
-	 */
-	Set<String> topics() {
-		return Set.copyOf(this.refsByTopic.keySet());
+		this.owned = owned;
+		this.listener = listener;
 	}
 
 	/**
@@ -107,14 +83,17 @@ final class RedisPresenceHeartbeat {
 	 * @param connection the command connection
 	 * @param timeout how long one beat may take
 	 */
-	synchronized void start(StatefulRedisConnection<String, String> connection, Duration timeout) {
+	synchronized void start(StatefulConnection<String, String> connection, Duration timeout) {
 		ScheduledExecutorService scheduler = Executors.newSingleThreadScheduledExecutor((task) -> {
 			Thread thread = new Thread(task, "presence-heartbeat");
 			thread.setDaemon(true);
 			return thread;
 		});
-		scheduler.scheduleWithFixedDelay(() -> beat(connection, timeout), 0, this.interval.toMillis(),
-				TimeUnit.MILLISECONDS);
+		scheduler.scheduleWithFixedDelay(() -> {
+			if (!this.paused) {
+				beat(connection, timeout);
+			}
+		}, 0, this.interval.toMillis(), TimeUnit.MILLISECONDS);
 		this.scheduler = scheduler;
 	}
 
@@ -126,36 +105,66 @@ final class RedisPresenceHeartbeat {
 	}
 
 	/**
-	 * Refresh the time to live of every topic this node holds entries in, and the node's
-	 * heartbeat, in one batch: {@code PEXPIRE} of both keys of each topic,
-	 * {@code ZADD presence:nodes <now> <node>} and {@code PEXPIRE presence:nodes}.
+	 * Skip beats, as a node frozen or cut off from Redis would, or beat again.
+	 * @param paused whether to skip beats
+	 */
+	void setPaused(boolean paused) {
+		this.paused = paused;
+	}
+
+	/**
+	 * Beat once, in one batch:
+	 * <pre class="code">
+	 * PEXPIRE presence:{T}:e ttl          -- for each topic T this node holds entries in
+	 * PEXPIRE presence:{T}:s ttl
+	 * SREM presence:node:{N}:topics T...  -- topics emptied since the last beat, if any
+	 * SADD presence:node:{N}:topics T...  -- every topic it holds entries in, if any
+	 * PEXPIRE presence:node:{N}:topics ttl
+	 * ZADD presence:nodes now N
+	 * PEXPIRE presence:nodes ttl
+	 * ZRANGEBYSCORE presence:nodes -inf (now-nodeTimeout
+	 * </pre>
 	 * @param connection the command connection
 	 * @param timeout how long the beat may take
-	 * @return a future that completes once Redis has answered every command
+	 * @return a future that completes once Redis has answered and the listener was told
 	 */
-	CompletableFuture<Void> beat(StatefulRedisConnection<String, String> connection, Duration timeout) {
+	CompletableFuture<Void> beat(StatefulConnection<String, String> connection, Duration timeout) {
 		try {
-			Set<String> topics = topics();
-			List<AsyncCommand<String, String, ?>> batch = new ArrayList<>(topics.size() * 2 + 2);
-			for (String topic : topics) {
-				TopicKeys keys = TopicKeys.of(topic);
-				batch.add(pexpire(keys.entries()));
-				batch.add(pexpire(keys.sequence()));
-			}
-			batch.add(new AsyncCommand<>(new Command<>(CommandType.ZADD, new IntegerOutput<>(CODEC),
-					new CommandArgs<>(CODEC).addKey(RedisPresenceStore.NODES_KEY)
-						.add(this.clock.millis())
-						.addValue(this.nodeId))));
-			batch.add(pexpire(RedisPresenceStore.NODES_KEY));
-			connection.dispatch(batch);
-			return CompletableFuture.allOf(batch.toArray(CompletableFuture[]::new))
+			long now = this.clock.millis();
+			Beat beat = this.owned.withTopics((topics) -> {
+				Set<String> dropped = this.owned.drainDropped();
+				Beat dispatched = new Beat(topics, now);
+				for (String topic : topics) {
+					TopicKeys keys = TopicKeys.of(topic);
+					AsyncCommand<String, String, Boolean> expireEntries = pexpire(keys.entries());
+					dispatched.expired.add(expireEntries);
+					dispatched.batch.add(expireEntries);
+					dispatched.batch.add(pexpire(keys.sequence()));
+				}
+				if (!dropped.isEmpty()) {
+					dispatched.batch.add(command(CommandType.SREM, new IntegerOutput<>(CODEC),
+							new CommandArgs<>(CODEC).addKey(this.topicsKey).addValues(dropped)));
+				}
+				if (!topics.isEmpty()) {
+					dispatched.batch.add(command(CommandType.SADD, new IntegerOutput<>(CODEC),
+							new CommandArgs<>(CODEC).addKey(this.topicsKey).addValues(topics)));
+				}
+				dispatched.batch.add(pexpire(this.topicsKey));
+				dispatched.batch.add(dispatched.added);
+				dispatched.batch.add(pexpire(RedisPresenceStore.NODES_KEY));
+				dispatched.batch.add(dispatched.dead);
+				connection.dispatch(dispatched.batch);
+				return dispatched;
+			});
+			return CompletableFuture.allOf(beat.batch.toArray(CompletableFuture[]::new))
 				.orTimeout(timeout.toMillis(), TimeUnit.MILLISECONDS)
+				.thenRun(() -> tell(beat))
 				.whenComplete((result, ex) -> {
 					if (ex != null) {
 						logger.warn("Heartbeat of node '" + this.nodeId + "' failed: " + ex);
 					}
 					else if (logger.isDebugEnabled()) {
-						logger.debug("Heartbeat of node '" + this.nodeId + "' refreshed " + topics.size()
+						logger.debug("Heartbeat of node '" + this.nodeId + "' refreshed " + beat.topics.size()
 								+ " topic(s)");
 					}
 				});
@@ -167,10 +176,91 @@ final class RedisPresenceHeartbeat {
 		}
 	}
 
+	private void tell(Beat beat) {
+		if (Long.valueOf(1).equals(beat.added.join())) {
+			this.listener.nodeAbsent(beat.topics);
+		}
+		else {
+			List<String> lost = new ArrayList<>();
+			for (int i = 0; i < beat.topics.size(); i++) {
+				if (Boolean.FALSE.equals(beat.expired.get(i).join())) {
+					lost.add(beat.topics.get(i));
+				}
+			}
+			if (!lost.isEmpty()) {
+				this.listener.topicsLost(lost);
+			}
+		}
+		List<String> dead = new ArrayList<>(beat.dead.join());
+		dead.remove(this.nodeId);
+		if (!dead.isEmpty()) {
+			this.listener.nodesDead(dead);
+		}
+	}
+
 	private AsyncCommand<String, String, Boolean> pexpire(String key) {
-		RedisCommand<String, String, Boolean> command = new Command<>(CommandType.PEXPIRE,
-				new BooleanOutput<>(CODEC), new CommandArgs<>(CODEC).addKey(key).add(this.timeToLiveMillis));
-		return new AsyncCommand<>(command);
+		return command(CommandType.PEXPIRE, new BooleanOutput<>(CODEC),
+				new CommandArgs<>(CODEC).addKey(key).add(this.timeToLiveMillis));
+	}
+
+	private static <T> AsyncCommand<String, String, T> command(CommandType type, CommandOutput<String, String, T> output,
+			CommandArgs<String, String> args) {
+		return new AsyncCommand<>(new Command<>(type, output, args));
+	}
+
+	/**
+	 * The commands of one beat whose answers matter.
+	 */
+	private final class Beat {
+
+		final List<String> topics;
+
+		final List<AsyncCommand<String, String, ?>> batch;
+
+		final List<AsyncCommand<String, String, Boolean>> expired;
+
+		final AsyncCommand<String, String, Long> added;
+
+		final AsyncCommand<String, String, List<String>> dead;
+
+		Beat(List<String> topics, long now) {
+			this.topics = topics;
+			this.batch = new ArrayList<>(topics.size() * 2 + 8);
+			this.expired = new ArrayList<>(topics.size());
+			this.added = command(CommandType.ZADD, new IntegerOutput<>(CODEC),
+					new CommandArgs<>(CODEC).addKey(RedisPresenceStore.NODES_KEY).add(now).addValue(nodeId));
+			this.dead = command(CommandType.ZRANGEBYSCORE, new ValueListOutput<>(CODEC),
+					new CommandArgs<>(CODEC).addKey(RedisPresenceStore.NODES_KEY)
+						.add("-inf")
+						.add("(" + (now - nodeTimeoutMillis)));
+		}
+
+	}
+
+	/**
+	 * What the node does about what a beat found.
+	 */
+	interface Listener {
+
+		/**
+		 * Redis no longer holds these topics (flushed, restarted, expired): re-assert them.
+		 * @param topics the topics
+		 */
+		void topicsLost(List<String> topics);
+
+		/**
+		 * This node was missing from {@code presence:nodes}: it was reaped while it did not
+		 * beat, or Redis lost everything. Re-assert every topic.
+		 * @param topics the topics this node holds entries in
+		 */
+		void nodeAbsent(List<String> topics);
+
+		/**
+		 * These nodes have not beaten within the node timeout.
+		 * @param nodes the ids of the nodes, never this node's
+		 */
+		void nodesDead(List<String> nodes);
+
 	}
 
 }

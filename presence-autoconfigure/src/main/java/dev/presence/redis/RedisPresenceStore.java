@@ -3,19 +3,26 @@ package dev.presence.redis;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.HexFormat;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 
 import dev.presence.core.PresenceEntry;
 import dev.presence.core.PresenceSnapshot;
 import dev.presence.core.PresenceStore;
+import io.lettuce.core.AbstractRedisClient;
 import io.lettuce.core.RedisClient;
 import io.lettuce.core.RedisConnectionStateListener;
 import io.lettuce.core.ScriptOutputType;
+import io.lettuce.core.api.StatefulConnection;
 import io.lettuce.core.api.StatefulRedisConnection;
+import io.lettuce.core.cluster.RedisClusterClient;
+import io.lettuce.core.cluster.api.StatefulRedisClusterConnection;
+import io.lettuce.core.cluster.api.async.RedisClusterAsyncCommands;
 import io.lettuce.core.pubsub.RedisPubSubListener;
 import io.lettuce.core.pubsub.StatefulRedisPubSubConnection;
 import org.apache.commons.logging.Log;
@@ -27,89 +34,160 @@ import org.springframework.context.SmartLifecycle;
 import org.springframework.util.Assert;
 
 /**
- * {@link PresenceStore} on Redis, through Lettuce's async API: every mutation is one
- * {@code EVALSHA} of a Lua script, changes fan out with pub/sub, and a heartbeat keeps
- * the keys of this node's topics alive.
+ * {@link PresenceStore} on Redis or Redis Cluster, through Lettuce's async API: every
+ * mutation is one {@code EVALSHA} of a Lua script, changes fan out with sharded pub/sub,
+ * a heartbeat keeps this node's keys alive and watches for lost keys and dead nodes, and
+ * the node re-asserts its own presences whenever Redis lost them.
  * <p>
- * While running, the store holds one command connection and one pub/sub connection. No
- * method blocks; returned futures complete on Lettuce's threads, exceptionally when Redis
- * reports an error or does not answer within the connection's command timeout.
+ * While running, the store holds one command connection and one pub/sub connection (on a
+ * cluster, Lettuce opens one of each per node behind them). No method blocks but
+ * {@link #start()} and {@link #stop()}; returned futures complete on Lettuce's threads,
+ * exceptionally when Redis reports an error or does not answer within the connection's
+ * command timeout.
  *
  * <h2>Storage</h2>
  * <p>
- * Every key of topic {@code T} carries {@code T} verbatim as its hash tag, so all of them
- * live in one Redis Cluster slot and each script touches one slot.
+ * Every key of topic {@code T} carries {@code T} verbatim as its hash tag, so all of them,
+ * and the topic's channel, live in one Redis Cluster slot and each script touches one
+ * slot. Keys of other slots ({@code presence:nodes}, a node's topics, reap claims) are
+ * only ever touched by single-key commands, never by a topic's script.
  * <table>
  * <caption>Keys and channels</caption>
  * <tr><th>key</th><th>type</th><th>holds</th><th>time to live</th></tr>
  * <tr><td>{@code presence:{T}:e}</td><td>hash</td><td>ref &rarr; entry JSON
  * {@code {"k": key, "n": node, "p": previousRef, "m": state}}, {@code p} absent for a first
- * track</td><td>{@code keyTimeToLive}, refreshed by every change and heartbeat</td></tr>
- * <tr><td>{@code presence:{T}:s}</td><td>string</td><td>the topic's sequence number, one
- * more for every change</td><td>as the hash</td></tr>
+ * track</td><td>{@code keyTimeToLive}, refreshed by every change and by the heartbeat of
+ * every node holding entries in it</td></tr>
+ * <tr><td>{@code presence:{T}:s}</td><td>hash</td><td>{@code seq}: the topic's sequence
+ * number, one more for every change; {@code epoch}: a random id of the topic's history,
+ * created by the first change that finds none, so after a restart, a flush or an expiry
+ * the numbering restarts under a new epoch</td><td>as the entries</td></tr>
+ * <tr><td>{@code presence:{T}:changes}</td><td>sharded channel</td><td>one message per
+ * change: {@code {"e": epoch, "s": seq, "o": originNode, "j": [entry...], "l": [entry...]}},
+ * each entry {@code {"r": ref, "k": key, "n": node, "p": previousRef, "m": state}}</td>
+ * <td></td></tr>
  * <tr><td>{@code presence:nodes}</td><td>sorted set</td><td>node id &rarr; time of its last
- * heartbeat (epoch milliseconds)</td><td>{@code keyTimeToLive}, refreshed by every
+ * heartbeat, epoch milliseconds of that node's clock (nodes' clocks must agree to well
+ * within {@code nodeTimeout})</td><td>{@code keyTimeToLive}, refreshed by every
  * heartbeat</td></tr>
- * <tr><td>{@code presence:{T}:changes}</td><td>channel</td><td>one message per change:
- * {@code {"s": seq, "o": originNode, "j": [entry...], "l": [entry...]}}, each entry
- * {@code {"r": ref, "k": key, "n": node, "p": previousRef, "m": state}}</td><td></td></tr>
+ * <tr><td>{@code presence:node:{N}:topics}</td><td>set</td><td>the topics node {@code N}
+ * holds entries in, what its reaper visits</td><td>{@code keyTimeToLive}, refreshed by
+ * every heartbeat of {@code N}</td></tr>
+ * <tr><td>{@code presence:reap:{N}}</td><td>string</td><td>the id of the node that reaps
+ * dead node {@code N}</td><td>{@code 3 * nodeTimeout}</td></tr>
  * </table>
  *
  * <h2>Operations</h2>
  * <p>
+ * Every script gets {@code KEYS} {@code presence:{T}:e presence:{T}:s presence:{T}:changes}
+ * and, as its first {@code ARGV}, the origin node, the keys' time to live and a fresh
+ * random epoch, used only when the topic has none. A script that changes something runs
+ * {@code HGET presence:{T}:s epoch} (and, if there is none,
+ * {@code HSET presence:{T}:s epoch <fresh> seq 0}), {@code HINCRBY presence:{T}:s seq 1},
+ * {@code SPUBLISH} and a {@code PEXPIRE} of both keys; a script that changes nothing
+ * publishes nothing.
+ * <p>
  * {@link #put(String, PresenceEntry, String) put} runs {@code put.lua} (an update of
- * {@code old} to {@code new}; without a replaced ref the first two lines are skipped):
+ * {@code old} to {@code new}; without a replaced ref the first two lines are skipped). The
+ * node's first put in a topic also sends, just before, {@code SADD presence:node:{N}:topics T}
+ * and its {@code PEXPIRE}:
  * <pre class="code">
- * EVALSHA &lt;put&gt; 2 presence:{T}:e presence:{T}:s presence:{T}:changes new {"k":...} old node 30000
+ * EVALSHA &lt;put&gt; 3 presence:{T}:e presence:{T}:s presence:{T}:changes node 120000 3fa4... new {"k":...} old
  *   HGET presence:{T}:e old                                   -- if it exists, it leaves:
  *   HDEL presence:{T}:e old
  *   HSET presence:{T}:e new {"k":...}
- *   INCR presence:{T}:s
- *   PUBLISH presence:{T}:changes {"s":7,"o":"node","j":[{"r":"new",...}],"l":[{"r":"old",...}]}
- *   PEXPIRE presence:{T}:e 30000
- *   PEXPIRE presence:{T}:s 30000
+ *   HGET presence:{T}:s epoch
+ *   HINCRBY presence:{T}:s seq 1
+ *   SPUBLISH presence:{T}:changes {"e":"3fa4...","s":7,"o":"node","j":[{"r":"new",...}],"l":[{"r":"old",...}]}
+ *   PEXPIRE presence:{T}:e 120000
+ *   PEXPIRE presence:{T}:s 120000
  * </pre>
  * <p>
- * {@link #remove(String, String) remove} runs {@code remove.lua}, which stops after the
- * {@code HGET} when there is no such entry, publishing nothing:
+ * {@link #remove(String, String) remove} runs {@code remove.lua} with one ref (it takes
+ * any number), which publishes nothing when none of them is there:
  * <pre class="code">
- * EVALSHA &lt;remove&gt; 2 presence:{T}:e presence:{T}:s presence:{T}:changes ref node 30000
+ * EVALSHA &lt;remove&gt; 3 presence:{T}:e presence:{T}:s presence:{T}:changes node 120000 3fa4... ref
  *   HGET presence:{T}:e ref
  *   HDEL presence:{T}:e ref
- *   INCR presence:{T}:s
- *   PUBLISH presence:{T}:changes {"s":8,"o":"node","j":[],"l":[{"r":"ref",...}]}
- *   PEXPIRE presence:{T}:e 30000
- *   PEXPIRE presence:{T}:s 30000
+ *   HGET presence:{T}:s epoch
+ *   HINCRBY presence:{T}:s seq 1
+ *   SPUBLISH presence:{T}:changes {"e":"3fa4...","s":8,"o":"node","j":[],"l":[{"r":"ref",...}]}
+ *   PEXPIRE presence:{T}:e 120000
+ *   PEXPIRE presence:{T}:s 120000
  * </pre>
  * <p>
  * {@link #snapshot(String) snapshot} runs {@code snapshot.lua}, which answers
- * {@code [seq, ref1, entry1, ref2, entry2, ...]}, {@code seq} {@code "0"} for a topic
- * Redis does not know:
+ * {@code [seq, epoch, ref1, entry1, ...]}, {@code "0"} and {@code ""} for a topic Redis
+ * does not know:
  * <pre class="code">
- * EVALSHA &lt;snapshot&gt; 2 presence:{T}:e presence:{T}:s
+ * EVALSHA &lt;snapshot&gt; 3 presence:{T}:e presence:{T}:s presence:{T}:changes
  *   HGETALL presence:{T}:e
- *   GET presence:{T}:s
+ *   HMGET presence:{T}:s seq epoch
  * </pre>
  * <p>
  * {@link #subscribe(String, PresenceChangeListener) subscribe} and
- * {@link #unsubscribe(String) unsubscribe} run {@code SUBSCRIBE presence:{T}:changes} and
- * {@code UNSUBSCRIBE presence:{T}:changes} on the pub/sub connection. When that connection
+ * {@link #unsubscribe(String) unsubscribe} run {@code SSUBSCRIBE presence:{T}:changes} and
+ * {@code SUNSUBSCRIBE presence:{T}:changes} on the pub/sub connection. When a connection
  * drops, Lettuce reconnects and subscribes again; once Redis confirms, the topic's listener
  * is told to resync ({@link PresenceChangeListener#onSubscriptionLost()}).
  * <p>
- * Every {@code heartbeatInterval} (on the thread {@code presence-heartbeat}), one batch
- * written with a single flush refreshes the topics this node holds entries in:
+ * <b>Re-assert.</b> The node keeps every entry it owns, as stored. Re-asserting a topic runs
+ * {@code reassert.lua} with all of them (at most 512 per call), which adds back the missing
+ * ones with their refs and publishes them as one change (nothing when none was missing):
  * <pre class="code">
- * PEXPIRE presence:{T1}:e 30000
- * PEXPIRE presence:{T1}:s 30000
- * ...
- * ZADD presence:nodes 1735689600000 node
- * PEXPIRE presence:nodes 30000
+ * EVALSHA &lt;reassert&gt; 3 presence:{T}:e presence:{T}:s presence:{T}:changes node 120000 3fa4... ref1 {"k":...} ...
+ *   HSETNX presence:{T}:e ref1 {"k":...}                      -- for each entry
+ *   HGET presence:{T}:s epoch                                 -- if any was added:
+ *   HINCRBY presence:{T}:s seq 1
+ *   SPUBLISH presence:{T}:changes {"e":...,"j":[the entries added],"l":[]}
+ *   PEXPIRE presence:{T}:e 120000
+ *   PEXPIRE presence:{T}:s 120000
  * </pre>
+ * A topic is re-asserted when the heartbeat's {@code PEXPIRE} of its entries answers 0 (the
+ * key is gone); every topic is, when the pub/sub connection came back after it dropped and
+ * when the heartbeat's {@code ZADD} answers 1 (this node was missing: it was reaped while
+ * cut off, or Redis lost everything). The owned entries change, and the commands that
+ * change them are dispatched, under one lock, so a re-assert never resurrects a presence
+ * that was removed.
+ * <p>
+ * <b>Heartbeat.</b> Every {@code heartbeatInterval} (on the thread
+ * {@code presence-heartbeat}), one batch written with a single flush, one round trip
+ * whatever the number of topics:
+ * <pre class="code">
+ * PEXPIRE presence:{T1}:e 120000                             -- for each topic the node holds entries in
+ * PEXPIRE presence:{T1}:s 120000
+ * SREM presence:node:{N}:topics T9 ...                       -- topics emptied since the last beat
+ * SADD presence:node:{N}:topics T1 ...
+ * PEXPIRE presence:node:{N}:topics 120000
+ * ZADD presence:nodes 1735689600000 N
+ * PEXPIRE presence:nodes 120000
+ * ZRANGEBYSCORE presence:nodes -inf (1735689590000           -- now - nodeTimeout: the dead nodes
+ * </pre>
+ * <p>
+ * <b>Reap.</b> For each dead node {@code D} the beat found, the node tries to claim it and,
+ * if it wins, removes its entries with {@code reap.lua}, whose leaves carry the reaper as
+ * origin and are only those {@code HDEL} removed, so no leave is ever published twice
+ * (see {@link RedisPresenceReaper}):
+ * <pre class="code">
+ * SET presence:reap:{D} N NX PX 30000                        -- nil: another node reaps D
+ * SMEMBERS presence:node:{D}:topics
+ * EVALSHA &lt;reap&gt; 3 presence:{T}:e presence:{T}:s presence:{T}:changes N 120000 3fa4... D  -- each topic
+ *   HGETALL presence:{T}:e
+ *   HDEL presence:{T}:e ref ...                              -- each entry whose "n" is D
+ *   HGET presence:{T}:s epoch, HINCRBY, SPUBLISH the leaves, PEXPIRE, PEXPIRE
+ * ZREM presence:nodes D
+ * DEL presence:node:{D}:topics
+ * </pre>
+ * <p>
+ * <b>Stop.</b> {@link #stop()} removes every entry this node owns, one {@code remove.lua}
+ * per topic with all its refs (their leaves published), then
+ * {@code ZREM presence:nodes N} and {@code DEL presence:node:{N}:topics}, waiting at most
+ * {@code nodeTimeout} (past which the other nodes would reap them anyway), and closes the
+ * connections.
  * <p>
  * Scripts are loaded with {@code SCRIPT LOAD} on {@link #start()}; when Redis answers
  * {@code NOSCRIPT} (it restarted), the script runs once with {@code EVAL}, which caches
- * it again.
+ * it again; a put retried so is dropped if its entry was removed meanwhile.
  */
 public final class RedisPresenceStore implements PresenceStore, SmartLifecycle {
 
@@ -126,11 +204,18 @@ public final class RedisPresenceStore implements PresenceStore, SmartLifecycle {
 
 	private static final Log logger = LogFactory.getLog(RedisPresenceStore.class);
 
-	private final RedisClient client;
+	/** The most entries one {@code reassert.lua} call carries. */
+	private static final int REASSERT_BATCH = 512;
+
+	private static final int CLAIM_TIMEOUTS = 3;
+
+	private final AbstractRedisClient client;
 
 	private final String nodeId;
 
 	private final String keyTimeToLive;
+
+	private final Duration nodeTimeout;
 
 	private final RedisPresenceCodec codec;
 
@@ -140,9 +225,17 @@ public final class RedisPresenceStore implements PresenceStore, SmartLifecycle {
 
 	private final RedisScript snapshotScript = RedisScript.load("snapshot");
 
+	private final RedisScript reassertScript = RedisScript.load("reassert");
+
+	private final RedisScript reapScript = RedisScript.load("reap");
+
+	private final RedisOwnedPresences owned = new RedisOwnedPresences();
+
 	private final RedisPresenceSubscriptions subscriptions;
 
 	private final RedisPresenceHeartbeat heartbeat;
+
+	private final RedisPresenceReaper reaper;
 
 	private final Object lifecycleMonitor = new Object();
 
@@ -150,42 +243,60 @@ public final class RedisPresenceStore implements PresenceStore, SmartLifecycle {
 
 	/**
 	 * Create a store with its own {@link JsonMapper}.
-	 * @param client the client to connect with
+	 * @param client the client to connect with: a {@link RedisClient} or a
+	 * {@link RedisClusterClient}
 	 * @param nodeId the id of this node
 	 * @param keyTimeToLive how long the keys of a topic outlive its last change or
-	 * heartbeat; at least three heartbeat intervals
+	 * heartbeat; at least three heartbeat intervals and longer than the node timeout
 	 * @param heartbeatInterval how often the node refreshes its keys and its heartbeat
+	 * @param nodeTimeout how long a node may go without a heartbeat before it is declared
+	 * dead and reaped; longer than the heartbeat interval, better several of them
 	 */
-	public RedisPresenceStore(RedisClient client, String nodeId, Duration keyTimeToLive, Duration heartbeatInterval) {
-		this(client, nodeId, keyTimeToLive, heartbeatInterval, JsonMapper.builder().build());
+	public RedisPresenceStore(AbstractRedisClient client, String nodeId, Duration keyTimeToLive,
+			Duration heartbeatInterval, Duration nodeTimeout) {
+		this(client, nodeId, keyTimeToLive, heartbeatInterval, nodeTimeout, JsonMapper.builder().build());
 	}
 
 	/**
 	 * Create a store.
-	 * @param client the client to connect with
+	 * @param client the client to connect with: a {@link RedisClient} or a
+	 * {@link RedisClusterClient}
 	 * @param nodeId the id of this node
 	 * @param keyTimeToLive how long the keys of a topic outlive its last change or
-	 * heartbeat; at least three heartbeat intervals
+	 * heartbeat; at least three heartbeat intervals and longer than the node timeout
 	 * @param heartbeatInterval how often the node refreshes its keys and its heartbeat
+	 * @param nodeTimeout how long a node may go without a heartbeat before it is declared
+	 * dead and reaped; longer than the heartbeat interval, better several of them
 	 * @param jsonMapper the mapper of entries and changes
 	 */
-	public RedisPresenceStore(RedisClient client, String nodeId, Duration keyTimeToLive, Duration heartbeatInterval,
-			JsonMapper jsonMapper) {
+	public RedisPresenceStore(AbstractRedisClient client, String nodeId, Duration keyTimeToLive,
+			Duration heartbeatInterval, Duration nodeTimeout, JsonMapper jsonMapper) {
 		Assert.notNull(client, "'client' must not be null");
+		Assert.isTrue(client instanceof RedisClient || client instanceof RedisClusterClient,
+				() -> "'client' must be a RedisClient or a RedisClusterClient, not " + client.getClass().getName());
 		Assert.hasText(nodeId, "'nodeId' must not be empty");
 		Assert.notNull(keyTimeToLive, "'keyTimeToLive' must not be null");
 		Assert.notNull(heartbeatInterval, "'heartbeatInterval' must not be null");
+		Assert.notNull(nodeTimeout, "'nodeTimeout' must not be null");
 		Assert.notNull(jsonMapper, "'jsonMapper' must not be null");
 		Assert.isTrue(heartbeatInterval.toMillis() > 0, "'heartbeatInterval' must be at least 1ms");
 		Assert.isTrue(keyTimeToLive.compareTo(heartbeatInterval.multipliedBy(3)) >= 0,
 				() -> "'keyTimeToLive' (" + keyTimeToLive + ") must be at least three times 'heartbeatInterval' ("
 						+ heartbeatInterval + ")");
+		Assert.isTrue(nodeTimeout.compareTo(heartbeatInterval) > 0, () -> "'nodeTimeout' (" + nodeTimeout
+				+ ") must be longer than 'heartbeatInterval' (" + heartbeatInterval + ")");
+		Assert.isTrue(keyTimeToLive.compareTo(nodeTimeout) > 0, () -> "'keyTimeToLive' (" + keyTimeToLive
+				+ ") must be longer than 'nodeTimeout' (" + nodeTimeout + ")");
 		this.client = client;
 		this.nodeId = nodeId;
 		this.keyTimeToLive = Long.toString(keyTimeToLive.toMillis());
+		this.nodeTimeout = nodeTimeout;
 		this.codec = new RedisPresenceCodec(jsonMapper);
-		this.subscriptions = new RedisPresenceSubscriptions(this.codec);
-		this.heartbeat = new RedisPresenceHeartbeat(nodeId, heartbeatInterval, keyTimeToLive, Clock.systemUTC());
+		this.subscriptions = new RedisPresenceSubscriptions(this.codec, this::pubSubReconnected);
+		this.heartbeat = new RedisPresenceHeartbeat(nodeId, heartbeatInterval, keyTimeToLive, nodeTimeout,
+				Clock.systemUTC(), this.owned, new HeartbeatListener());
+		this.reaper = new RedisPresenceReaper(nodeId, nodeTimeout.multipliedBy(CLAIM_TIMEOUTS), this.keyTimeToLive,
+				this.reapScript, RedisPresenceStore::newEpoch);
 	}
 
 	/**
@@ -201,7 +312,7 @@ public final class RedisPresenceStore implements PresenceStore, SmartLifecycle {
 		Assert.notNull(topic, "'topic' must not be null");
 		Assert.notNull(entry, "'entry' must not be null");
 		Connections connections = running();
-		TopicKeys keys = TopicKeys.of(topic);
+		String[] keys = TopicKeys.of(topic).scriptKeys();
 		String json;
 		try {
 			json = this.codec.writeEntry(entry);
@@ -209,10 +320,22 @@ public final class RedisPresenceStore implements PresenceStore, SmartLifecycle {
 		catch (RuntimeException ex) {
 			return CompletableFuture.failedFuture(ex);
 		}
-		this.heartbeat.own(topic, entry.ref(), replacedRef);
-		CompletableFuture<Long> sequence = this.putScript.run(connections.commands.async(), ScriptOutputType.INTEGER,
-				keys.scriptKeys(), keys.channel(), entry.ref(), json, (replacedRef != null) ? replacedRef : "",
-				this.nodeId, this.keyTimeToLive);
+		String[] args = { this.nodeId, this.keyTimeToLive, newEpoch(), entry.ref(), json,
+				(replacedRef != null) ? replacedRef : "" };
+		CompletableFuture<Long> sequence = this.owned.put(topic, entry.ref(), json, replacedRef, (first) -> {
+			if (first) {
+				addTopic(connections, topic);
+			}
+			return this.putScript.<Long>evalsha(connections.async, ScriptOutputType.INTEGER, keys, args);
+		}).exceptionallyCompose((ex) -> {
+			if (!RedisScript.isNoScript(ex)) {
+				return CompletableFuture.failedFuture(RedisScript.unwrap(ex));
+			}
+			// dispatched after what came since: only if a remove did not come since
+			return this.owned.ifOwned(topic, entry.ref(),
+					() -> this.putScript.<Long>eval(connections.async, ScriptOutputType.INTEGER, keys, args),
+					CompletableFuture.completedFuture(0L));
+		});
 		return bounded(sequence, connections).thenAccept((seq) -> {
 			if (logger.isDebugEnabled()) {
 				logger.debug("Put '" + entry.ref() + "' under key '" + entry.key() + "' of topic '" + topic + "'"
@@ -221,15 +344,27 @@ public final class RedisPresenceStore implements PresenceStore, SmartLifecycle {
 		});
 	}
 
+	private void addTopic(Connections connections, String topic) {
+		String topicsKey = TopicKeys.nodeTopics(this.nodeId);
+		// sent before the put, so that Redis knows where to reap an entry once it holds it
+		connections.async.sadd(topicsKey, topic)
+			.thenCompose((added) -> connections.async.pexpire(topicsKey, Long.parseLong(this.keyTimeToLive)))
+			.exceptionally((ex) -> {
+				logger.warn("Could not record topic '" + topic + "' of node '" + this.nodeId
+						+ "'; the next heartbeat will: " + ex);
+				return false;
+			});
+	}
+
 	@Override
 	public CompletableFuture<Void> remove(String topic, String ref) {
 		Assert.notNull(topic, "'topic' must not be null");
 		Assert.notNull(ref, "'ref' must not be null");
 		Connections connections = running();
-		TopicKeys keys = TopicKeys.of(topic);
-		this.heartbeat.disown(topic, ref);
-		CompletableFuture<Long> sequence = this.removeScript.run(connections.commands.async(),
-				ScriptOutputType.INTEGER, keys.scriptKeys(), keys.channel(), ref, this.nodeId, this.keyTimeToLive);
+		String[] keys = TopicKeys.of(topic).scriptKeys();
+		CompletableFuture<Long> sequence = this.owned.remove(topic, ref,
+				() -> this.removeScript.run(connections.async, ScriptOutputType.INTEGER, keys, this.nodeId,
+						this.keyTimeToLive, newEpoch(), ref));
 		return bounded(sequence, connections).thenAccept((seq) -> {
 			if (logger.isDebugEnabled()) {
 				logger.debug(((seq != 0) ? "Removed '" + ref + "' as change " + seq : "Nothing to remove at '" + ref
@@ -242,15 +377,16 @@ public final class RedisPresenceStore implements PresenceStore, SmartLifecycle {
 	public CompletableFuture<PresenceSnapshot> snapshot(String topic) {
 		Assert.notNull(topic, "'topic' must not be null");
 		Connections connections = running();
-		CompletableFuture<List<Object>> reply = this.snapshotScript.run(connections.commands.async(),
-				ScriptOutputType.MULTI, TopicKeys.of(topic).scriptKeys());
+		CompletableFuture<List<Object>> reply = this.snapshotScript.run(connections.async, ScriptOutputType.MULTI,
+				TopicKeys.of(topic).scriptKeys());
 		return bounded(reply, connections).thenApply((values) -> toSnapshot(topic, values));
 	}
 
 	private PresenceSnapshot toSnapshot(String topic, List<Object> values) {
 		long sequence = Long.parseLong(String.valueOf(values.get(0)));
-		List<PresenceEntry> entries = new ArrayList<>((values.size() - 1) / 2);
-		for (int i = 1; i + 1 < values.size(); i += 2) {
+		String epoch = String.valueOf(values.get(1));
+		List<PresenceEntry> entries = new ArrayList<>((values.size() - 2) / 2);
+		for (int i = 2; i + 1 < values.size(); i += 2) {
 			String ref = String.valueOf(values.get(i));
 			try {
 				entries.add(this.codec.readEntry(ref, String.valueOf(values.get(i + 1))));
@@ -259,7 +395,7 @@ public final class RedisPresenceStore implements PresenceStore, SmartLifecycle {
 				logger.warn("Ignoring malformed entry '" + ref + "' of topic '" + topic + "': " + ex.getMessage());
 			}
 		}
-		return new PresenceSnapshot(topic, "", sequence, entries);
+		return new PresenceSnapshot(topic, epoch, sequence, entries);
 	}
 
 	@Override
@@ -278,6 +414,66 @@ public final class RedisPresenceStore implements PresenceStore, SmartLifecycle {
 	}
 
 	/**
+	 * Add back, with their refs, the entries this node owns in some topics that Redis
+	 * lost.
+	 * @param topics the topics
+	 * @param reason why, for the log
+	 * @return a future of the number of entries added back
+	 */
+	CompletableFuture<Long> reassert(List<String> topics, String reason) {
+		Connections connections = this.connections;
+		if (connections == null || topics.isEmpty()) {
+			return CompletableFuture.completedFuture(0L);
+		}
+		List<CompletableFuture<Long>> reasserts = new ArrayList<>(topics.size());
+		for (String topic : topics) {
+			reasserts.add(reassert(connections, topic, false).exceptionallyCompose((ex) -> RedisScript.isNoScript(ex)
+					? reassert(connections, topic, true) : CompletableFuture.failedFuture(RedisScript.unwrap(ex))));
+		}
+		return CompletableFuture.allOf(reasserts.toArray(CompletableFuture[]::new)).handle((done, ex) -> {
+			long added = reasserts.stream()
+				.filter((reasserted) -> !reasserted.isCompletedExceptionally())
+				.mapToLong(CompletableFuture::join)
+				.sum();
+			if (ex != null) {
+				logger.warn("Node '" + this.nodeId + "' could not re-assert all its presences (" + reason
+						+ "), the next heartbeat will retry: " + ex);
+			}
+			if (added > 0) {
+				logger.info("Node '" + this.nodeId + "' re-asserted " + added + " presence(s) in " + topics.size()
+						+ " topic(s): " + reason);
+			}
+			return added;
+		});
+	}
+
+	private CompletableFuture<Long> reassert(Connections connections, String topic, boolean eval) {
+		String[] keys = TopicKeys.of(topic).scriptKeys();
+		return this.owned.reassert(topic, (refsAndJson) -> {
+			List<CompletableFuture<Long>> calls = new ArrayList<>();
+			for (int from = 0; from < refsAndJson.size(); from += 2 * REASSERT_BATCH) {
+				int to = Math.min(refsAndJson.size(), from + 2 * REASSERT_BATCH);
+				List<String> batch = refsAndJson.subList(from, to);
+				String[] args = new String[3 + batch.size()];
+				args[0] = this.nodeId;
+				args[1] = this.keyTimeToLive;
+				args[2] = newEpoch();
+				for (int i = 0; i < batch.size(); i++) {
+					args[3 + i] = batch.get(i);
+				}
+				calls.add(eval ? this.reassertScript.eval(connections.async, ScriptOutputType.INTEGER, keys, args)
+						: this.reassertScript.evalsha(connections.async, ScriptOutputType.INTEGER, keys, args));
+			}
+			return CompletableFuture.allOf(calls.toArray(CompletableFuture[]::new))
+				.thenApply((done) -> calls.stream().mapToLong(CompletableFuture::join).sum());
+		}, CompletableFuture.completedFuture(0L));
+	}
+
+	private void pubSubReconnected() {
+		reassert(this.owned.topics(), "the pub/sub connection reconnected");
+	}
+
+	/**
 	 * Connect, load the scripts and start the heartbeat.
 	 */
 	@Override
@@ -286,38 +482,55 @@ public final class RedisPresenceStore implements PresenceStore, SmartLifecycle {
 			if (this.connections != null) {
 				return;
 			}
-			StatefulRedisConnection<String, String> commands = this.client.connect();
-			StatefulRedisPubSubConnection<String, String> pubSub;
-			try {
-				pubSub = this.client.connectPubSub();
-			}
-			catch (RuntimeException ex) {
-				commands.close();
-				throw ex;
-			}
-			pubSub.addListener((RedisPubSubListener<String, String>) this.subscriptions);
-			pubSub.addListener((RedisConnectionStateListener) this.subscriptions);
-			Connections connections = new Connections(commands, pubSub);
+			Connections connections = connect();
 			try {
 				loadScripts(connections);
 			}
 			catch (RuntimeException ex) {
-				connections.close();
+				connections.close(this.subscriptions);
 				throw ex;
 			}
 			this.connections = connections;
-			this.heartbeat.start(commands, commands.getTimeout());
-			logger.info("Presence store of node '" + this.nodeId + "' connected to Redis");
+			this.heartbeat.start(connections.commands, connections.commands.getTimeout());
+			logger.info("Presence store of node '" + this.nodeId + "' connected to Redis"
+					+ ((this.client instanceof RedisClusterClient) ? " Cluster" : ""));
 		}
+	}
+
+	private Connections connect() {
+		StatefulConnection<String, String> commands;
+		RedisClusterAsyncCommands<String, String> async;
+		if (this.client instanceof RedisClusterClient clusterClient) {
+			StatefulRedisClusterConnection<String, String> connection = clusterClient.connect();
+			commands = connection;
+			async = connection.async();
+		}
+		else {
+			StatefulRedisConnection<String, String> connection = ((RedisClient) this.client).connect();
+			commands = connection;
+			async = connection.async();
+		}
+		StatefulRedisPubSubConnection<String, String> pubSub;
+		try {
+			pubSub = (this.client instanceof RedisClusterClient clusterClient) ? clusterClient.connectPubSub()
+					: ((RedisClient) this.client).connectPubSub();
+		}
+		catch (RuntimeException ex) {
+			commands.close();
+			throw ex;
+		}
+		pubSub.addListener((RedisPubSubListener<String, String>) this.subscriptions);
+		pubSub.addListener((RedisConnectionStateListener) this.subscriptions);
+		return new Connections(commands, async, pubSub);
 	}
 
 	private void loadScripts(Connections connections) {
 		Duration timeout = connections.commands.getTimeout();
 		try {
 			CompletableFuture
-				.allOf(this.putScript.load(connections.commands.async()),
-						this.removeScript.load(connections.commands.async()),
-						this.snapshotScript.load(connections.commands.async()))
+				.allOf(this.putScript.load(connections.async), this.removeScript.load(connections.async),
+						this.snapshotScript.load(connections.async), this.reassertScript.load(connections.async),
+						this.reapScript.load(connections.async))
 				.get(timeout.toMillis(), TimeUnit.MILLISECONDS);
 		}
 		catch (InterruptedException ex) {
@@ -330,8 +543,9 @@ public final class RedisPresenceStore implements PresenceStore, SmartLifecycle {
 	}
 
 	/**
-	 * Stop the heartbeat, end every subscription and close the connections. The entries
-	 * this node holds stay in Redis until they are removed or expire.
+	 * Stop the heartbeat, remove every entry this node owns (their leaves published) and
+	 * the node itself from {@code presence:nodes}, waiting at most {@code nodeTimeout},
+	 * then end every subscription and close the connections.
 	 */
 	@Override
 	public void stop() {
@@ -340,12 +554,81 @@ public final class RedisPresenceStore implements PresenceStore, SmartLifecycle {
 			if (connections == null) {
 				return;
 			}
+			// from here on, put and remove fail: nothing can be added behind the clean-up
+			this.connections = null;
+			this.heartbeat.stop();
+			removeOwnPresences(connections);
+			this.subscriptions.clear();
+			connections.close(this.subscriptions);
+			logger.info("Presence store of node '" + this.nodeId + "' disconnected from Redis");
+		}
+	}
+
+	private void removeOwnPresences(Connections connections) {
+		int presences = this.owned.size();
+		List<CompletableFuture<Long>> removals = this.owned.removeAll((topic, refs) -> {
+			String[] args = new String[3 + refs.size()];
+			args[0] = this.nodeId;
+			args[1] = this.keyTimeToLive;
+			args[2] = newEpoch();
+			for (int i = 0; i < refs.size(); i++) {
+				args[3 + i] = refs.get(i);
+			}
+			String[] keys = TopicKeys.of(topic).scriptKeys();
+			return this.removeScript.<Long>run(connections.async, ScriptOutputType.INTEGER, keys, args);
+		});
+		try {
+			CompletableFuture.allOf(removals.toArray(CompletableFuture[]::new))
+				.thenCompose((removed) -> connections.async.zrem(NODES_KEY, this.nodeId))
+				.thenCompose((removed) -> connections.async.del(TopicKeys.nodeTopics(this.nodeId)))
+				.toCompletableFuture()
+				.get(this.nodeTimeout.toMillis(), TimeUnit.MILLISECONDS);
+			logger.info("Node '" + this.nodeId + "' removed its " + presences + " presence(s) in " + removals.size()
+					+ " topic(s) and left the cluster");
+		}
+		catch (InterruptedException ex) {
+			Thread.currentThread().interrupt();
+			logger.warn("Interrupted while node '" + this.nodeId
+					+ "' removed its presences; other nodes will reap them");
+		}
+		catch (ExecutionException | TimeoutException ex) {
+			logger.warn("Node '" + this.nodeId + "' could not remove its presences; other nodes will reap them: " + ex);
+		}
+	}
+
+	/**
+	 * Stop as a crashed node would: no more heartbeats, the connections closed, every entry
+	 * left in Redis for the other nodes to reap. For tests.
+	 */
+	void halt() {
+		synchronized (this.lifecycleMonitor) {
+			Connections connections = this.connections;
+			if (connections == null) {
+				return;
+			}
 			this.connections = null;
 			this.heartbeat.stop();
 			this.subscriptions.clear();
-			connections.close();
-			logger.info("Presence store of node '" + this.nodeId + "' disconnected from Redis");
+			connections.close(this.subscriptions);
 		}
+	}
+
+	/**
+	 * Skip heartbeats, as a node that is frozen or cut off from Redis would, or beat
+	 * again. For tests.
+	 * @param paused whether to skip heartbeats
+	 */
+	void pauseHeartbeat(boolean paused) {
+		this.heartbeat.setPaused(paused);
+	}
+
+	/**
+	 * Beat now, besides the scheduled beats. For tests.
+	 * @return a future that completes once Redis answered and the node acted on it
+	 */
+	CompletableFuture<Void> beat() {
+		Connections connections = running();
+		return this.heartbeat.beat(connections.commands, connections.commands.getTimeout());
 	}
 
 	@Override
@@ -368,10 +651,50 @@ public final class RedisPresenceStore implements PresenceStore, SmartLifecycle {
 		return future.orTimeout(connections.commands.getTimeout().toMillis(), TimeUnit.MILLISECONDS);
 	}
 
-	private record Connections(StatefulRedisConnection<String, String> commands,
-			StatefulRedisPubSubConnection<String, String> pubSub) {
+	/**
+	 * A fresh random epoch: the id of a topic's history, should the change that carries it
+	 * find none.
+	 */
+	private static String newEpoch() {
+		return HexFormat.of().toHexDigits(ThreadLocalRandom.current().nextLong());
+	}
 
-		void close() {
+	/**
+	 * What the node does about what a heartbeat found.
+	 */
+	private final class HeartbeatListener implements RedisPresenceHeartbeat.Listener {
+
+		@Override
+		public void topicsLost(List<String> topics) {
+			reassert(topics, "Redis lost the keys of the topic(s)");
+		}
+
+		@Override
+		public void nodeAbsent(List<String> topics) {
+			if (!topics.isEmpty()) {
+				logger.info("Node '" + RedisPresenceStore.this.nodeId
+						+ "' was missing from " + NODES_KEY + " (reaped, or Redis lost its data); re-asserting "
+						+ topics.size() + " topic(s)");
+			}
+			reassert(topics, "the node was missing from " + NODES_KEY);
+		}
+
+		@Override
+		public void nodesDead(List<String> nodes) {
+			Connections connections = RedisPresenceStore.this.connections;
+			if (connections != null) {
+				nodes.forEach((node) -> RedisPresenceStore.this.reaper.reap(connections.async, node));
+			}
+		}
+
+	}
+
+	private record Connections(StatefulConnection<String, String> commands,
+			RedisClusterAsyncCommands<String, String> async, StatefulRedisPubSubConnection<String, String> pubSub) {
+
+		void close(RedisConnectionStateListener listener) {
+			// a disconnection we make is no lost connection
+			this.pubSub.removeListener(listener);
 			this.pubSub.close();
 			this.commands.close();
 		}

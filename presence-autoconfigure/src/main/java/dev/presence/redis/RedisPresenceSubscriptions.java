@@ -1,5 +1,6 @@
 package dev.presence.redis;
 
+import java.net.SocketAddress;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentMap;
@@ -15,14 +16,16 @@ import org.apache.commons.logging.Log;
 import org.apache.commons.logging.LogFactory;
 
 /**
- * The topics subscribed on the store's pub/sub connection, and the delivery of their
- * changes to their listeners.
+ * The topics subscribed on the store's pub/sub connection with sharded pub/sub
+ * ({@code SSUBSCRIBE}; on a Redis Cluster, Lettuce sends it to the node that owns the
+ * channel's slot), and the delivery of their changes to their listeners.
  * <p>
  * Nothing is ever thrown into Lettuce: a malformed message is logged and dropped, and so
- * is an exception of a listener. When the connection drops, Lettuce reconnects and
- * subscribes to every channel again; each listener is told that its subscription was
- * lost once Redis has confirmed the new subscription of its channel, so a snapshot the
- * listener takes then misses no later change.
+ * is an exception of a listener. When a connection drops, Lettuce reconnects and
+ * subscribes to its channels again; Redis confirming a channel a second time is how a
+ * listener learns that its subscription was lost (so this works for the per-node
+ * connections of a cluster too), and it is told so once the new subscription is active,
+ * so a snapshot the listener takes then misses no later change.
  */
 final class RedisPresenceSubscriptions extends RedisPubSubAdapter<String, String>
 		implements RedisConnectionStateListener {
@@ -33,8 +36,18 @@ final class RedisPresenceSubscriptions extends RedisPubSubAdapter<String, String
 
 	private final ConcurrentMap<String, Subscription> byChannel = new ConcurrentHashMap<>();
 
-	RedisPresenceSubscriptions(RedisPresenceCodec codec) {
+	private final Runnable onReconnected;
+
+	private final AtomicBoolean disconnected = new AtomicBoolean();
+
+	/**
+	 * Create the subscriptions of a store.
+	 * @param codec the codec of the changes
+	 * @param onReconnected called when the pub/sub connection is back after it dropped
+	 */
+	RedisPresenceSubscriptions(RedisPresenceCodec codec, Runnable onReconnected) {
 		this.codec = codec;
+		this.onReconnected = onReconnected;
 	}
 
 	/**
@@ -50,7 +63,7 @@ final class RedisPresenceSubscriptions extends RedisPubSubAdapter<String, String
 		Subscription subscription = new Subscription(topic, listener);
 		// registered first, so that no message published after the confirmation is missed
 		this.byChannel.put(channel, subscription);
-		return commands.subscribe(channel).toCompletableFuture().whenComplete((result, ex) -> {
+		return commands.ssubscribe(channel).toCompletableFuture().whenComplete((result, ex) -> {
 			if (ex != null) {
 				this.byChannel.remove(channel, subscription);
 			}
@@ -66,7 +79,7 @@ final class RedisPresenceSubscriptions extends RedisPubSubAdapter<String, String
 	CompletableFuture<Void> unsubscribe(RedisPubSubAsyncCommands<String, String> commands, String topic) {
 		String channel = TopicKeys.of(topic).channel();
 		this.byChannel.remove(channel);
-		return commands.unsubscribe(channel).toCompletableFuture();
+		return commands.sunsubscribe(channel).toCompletableFuture();
 	}
 
 	/**
@@ -77,7 +90,7 @@ final class RedisPresenceSubscriptions extends RedisPubSubAdapter<String, String
 	}
 
 	@Override
-	public void message(String channel, String message) {
+	public void smessage(String channel, String message) {
 		Subscription subscription = this.byChannel.get(channel);
 		if (subscription == null) {
 			return;
@@ -104,14 +117,10 @@ final class RedisPresenceSubscriptions extends RedisPubSubAdapter<String, String
 	}
 
 	@Override
-	public void message(String pattern, String channel, String message) {
-		message(channel, message);
-	}
-
-	@Override
-	public void subscribed(String channel, long count) {
+	public void ssubscribed(String channel, long count) {
 		Subscription subscription = this.byChannel.get(channel);
-		if (subscription != null && subscription.lost.compareAndSet(true, false)) {
+		// the first confirmation is the subscription's own, any later one a resubscription
+		if (subscription != null && subscription.confirmed.getAndSet(true)) {
 			logger.info("Resubscribed to topic '" + subscription.topic + "'; telling its listener to resync");
 			try {
 				subscription.listener.onSubscriptionLost();
@@ -124,10 +133,20 @@ final class RedisPresenceSubscriptions extends RedisPubSubAdapter<String, String
 
 	@Override
 	public void onRedisDisconnected(RedisChannelHandler<?, ?> connection) {
-		this.byChannel.values().forEach((subscription) -> subscription.lost.set(true));
-		if (!this.byChannel.isEmpty()) {
-			logger.warn("Presence pub/sub connection lost; " + this.byChannel.size()
-					+ " topic(s) will resync once resubscribed");
+		this.disconnected.set(true);
+		logger.warn("Presence pub/sub connection lost; " + this.byChannel.size()
+				+ " topic(s) will resync once resubscribed");
+	}
+
+	@Override
+	public void onRedisConnected(RedisChannelHandler<?, ?> connection, SocketAddress socketAddress) {
+		if (this.disconnected.compareAndSet(true, false)) {
+			try {
+				this.onReconnected.run();
+			}
+			catch (RuntimeException ex) {
+				logger.error("Presence store failed to act on the reconnection of its pub/sub connection", ex);
+			}
 		}
 	}
 
@@ -138,9 +157,9 @@ final class RedisPresenceSubscriptions extends RedisPubSubAdapter<String, String
 		private final PresenceChangeListener listener;
 
 		/**
-		 * Whether changes may have been missed since the connection dropped.
+		 * Whether Redis confirmed the subscription once already.
 		 */
-		private final AtomicBoolean lost = new AtomicBoolean();
+		private final AtomicBoolean confirmed = new AtomicBoolean();
 
 		Subscription(String topic, PresenceChangeListener listener) {
 			this.topic = topic;

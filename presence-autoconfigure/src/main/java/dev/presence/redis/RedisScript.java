@@ -17,6 +17,10 @@ import io.lettuce.core.api.async.RedisScriptingAsyncCommands;
  * A Lua script of the store, run with {@code EVALSHA} and, when Redis does not know the
  * script (it restarted or its script cache was flushed), once with {@code EVAL}, which
  * caches it again.
+ * <p>
+ * The retry goes out after commands dispatched in between: a caller for whom order
+ * matters (a put must not land after the remove of the same entry) runs
+ * {@link #evalsha} and decides itself what to retry.
  */
 final class RedisScript {
 
@@ -92,7 +96,45 @@ final class RedisScript {
 		});
 	}
 
-	private static Throwable unwrap(Throwable ex) {
+	/**
+	 * Run the script with {@code EVALSHA} only.
+	 * @param <T> the type of the reply
+	 * @param commands the commands to use
+	 * @param type the type of the reply
+	 * @param keys the {@code KEYS} of the script
+	 * @param args the {@code ARGV} of the script
+	 * @return the reply; failed with a {@link RedisNoScriptException} (see
+	 * {@link #isNoScript(Throwable)}) when Redis does not know the script
+	 */
+	<T> CompletableFuture<T> evalsha(RedisScriptingAsyncCommands<String, String> commands, ScriptOutputType type,
+			String[] keys, String... args) {
+		return commands.<T>evalsha(this.sha, type, keys, args).toCompletableFuture();
+	}
+
+	/**
+	 * Run the script with {@code EVAL}, which caches it in Redis again.
+	 * @param <T> the type of the reply
+	 * @param commands the commands to use
+	 * @param type the type of the reply
+	 * @param keys the {@code KEYS} of the script
+	 * @param args the {@code ARGV} of the script
+	 * @return the reply
+	 */
+	<T> CompletableFuture<T> eval(RedisScriptingAsyncCommands<String, String> commands, ScriptOutputType type,
+			String[] keys, String... args) {
+		return commands.<T>eval(this.body, type, keys, args).toCompletableFuture();
+	}
+
+	/**
+	 * Whether a failure is Redis not knowing a script.
+	 * @param ex the failure
+	 * @return whether it is a {@code NOSCRIPT} error
+	 */
+	static boolean isNoScript(Throwable ex) {
+		return unwrap(ex) instanceof RedisNoScriptException;
+	}
+
+	static Throwable unwrap(Throwable ex) {
 		return (ex instanceof CompletionException && ex.getCause() != null) ? ex.getCause() : ex;
 	}
 

@@ -1,5 +1,6 @@
 /**
- * {@link dev.presence.core.PresenceStore} on Redis through Lettuce's async API: Lua scripts, pub/sub fan-out and the node heartbeat.
+ * {@link dev.presence.core.PresenceStore} on Redis or Redis Cluster through Lettuce's async API: Lua scripts,
+ * sharded pub/sub fan-out, the node heartbeat, re-assertion of lost presences and the reaper of dead nodes.
  */
 @NullMarked
 package dev.presence.redis;

@@ -16,10 +16,9 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Supplier;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
@@ -27,7 +26,7 @@ import dev.presence.core.Presence;
 import dev.presence.core.PresenceChange;
 import dev.presence.core.PresenceEntry;
 import dev.presence.core.PresenceSnapshot;
-import dev.presence.core.PresenceStore.PresenceChangeListener;
+import dev.presence.test.LatencyProxy;
 import dev.presence.test.RedisServer;
 import io.lettuce.core.KillArgs;
 import io.lettuce.core.RedisClient;
@@ -41,6 +40,7 @@ import org.junit.jupiter.api.Test;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatIllegalArgumentException;
+import static org.assertj.core.api.Assertions.tuple;
 import static org.awaitility.Awaitility.await;
 
 /**
@@ -56,6 +56,8 @@ class RedisPresenceStoreTests {
 	 * Long enough that no scheduled beat falls inside a test but the one at start.
 	 */
 	private static final Duration HEARTBEAT = Duration.ofHours(1);
+
+	private static final Duration NODE_TIMEOUT = Duration.ofHours(2);
 
 	private static final Duration TIMEOUT = Duration.ofSeconds(10);
 
@@ -79,7 +81,7 @@ class RedisPresenceStoreTests {
 		client = RedisClient.create(server.uri());
 		adminConnection = client.connect();
 		redis = adminConnection.sync();
-		store = new RedisPresenceStore(client, NODE, TIME_TO_LIVE, HEARTBEAT);
+		store = new RedisPresenceStore(client, NODE, TIME_TO_LIVE, HEARTBEAT, NODE_TIMEOUT);
 		store.start();
 	}
 
@@ -118,7 +120,7 @@ class RedisPresenceStoreTests {
 		await().atMost(TIMEOUT).until(() -> listener.changes.size() == 2);
 		assertThat(listener.changes.get(1))
 			.isEqualTo(change(2, List.of(after), List.of(before)));
-		assertThat(join(store.snapshot(this.topic))).isEqualTo(new PresenceSnapshot(this.topic, 2, List.of(after)));
+		assertThat(join(store.snapshot(this.topic))).isEqualTo(new PresenceSnapshot(this.topic, epoch(), 2, List.of(after)));
 	}
 
 	@Test
@@ -142,7 +144,7 @@ class RedisPresenceStoreTests {
 
 		await().atMost(TIMEOUT).until(() -> listener.changes.size() == 2);
 		assertThat(listener.changes.get(1)).isEqualTo(change(2, List.of(), List.of(alice)));
-		assertThat(join(store.snapshot(this.topic))).isEqualTo(new PresenceSnapshot(this.topic, 2, List.of()));
+		assertThat(join(store.snapshot(this.topic))).isEqualTo(new PresenceSnapshot(this.topic, epoch(), 2, List.of()));
 	}
 
 	@Test
@@ -178,7 +180,7 @@ class RedisPresenceStoreTests {
 
 	@Test
 	void snapshotOfAnUnknownTopicIsEmptyAtSequenceZero() {
-		assertThat(join(store.snapshot(this.topic))).isEqualTo(new PresenceSnapshot(this.topic, 0, List.of()));
+		assertThat(join(store.snapshot(this.topic))).isEqualTo(new PresenceSnapshot(this.topic, "", 0, List.of()));
 	}
 
 	@Test
@@ -230,7 +232,7 @@ class RedisPresenceStoreTests {
 				.containsExactly("EVALSHA");
 			assertThat(store).filteredOn(MonitoredCommand::fromLua)
 				.extracting(MonitoredCommand::name)
-				.containsExactly("HGET", "HDEL", "HSET", "INCR", "PUBLISH", "PEXPIRE", "PEXPIRE");
+				.containsExactly("HGET", "HDEL", "HSET", "HGET", "HINCRBY", "SPUBLISH", "PEXPIRE", "PEXPIRE");
 		}
 	}
 
@@ -242,12 +244,15 @@ class RedisPresenceStoreTests {
 		assertThat(redis.pttl(this.keys.sequence())).isPositive().isLessThanOrEqualTo(TIME_TO_LIVE.toMillis());
 		assertThat(redis.pttl(RedisPresenceStore.NODES_KEY)).isPositive()
 			.isLessThanOrEqualTo(TIME_TO_LIVE.toMillis());
+		assertThat(redis.pttl(TopicKeys.nodeTopics(NODE))).isPositive().isLessThanOrEqualTo(TIME_TO_LIVE.toMillis());
+		assertThat(redis.smembers(TopicKeys.nodeTopics(NODE))).contains(this.topic);
 	}
 
 	@Test
 	void heartbeatRefreshesTimeToLive() {
-		Duration timeToLive = Duration.ofSeconds(30);
-		RedisPresenceStore beating = new RedisPresenceStore(client, "node-beating", timeToLive, Duration.ofMillis(100));
+		Duration timeToLive = TIME_TO_LIVE;
+		RedisPresenceStore beating = new RedisPresenceStore(client, "node-beating", timeToLive, Duration.ofMillis(100),
+				NODE_TIMEOUT);
 		beating.start();
 		try {
 			join(beating.put(this.topic, entry("alice", "ref-a", null, Map.of()), null));
@@ -269,8 +274,8 @@ class RedisPresenceStoreTests {
 
 	@Test
 	void heartbeatLeavesTopicsTheNodeNoLongerHoldsEntriesIn() {
-		RedisPresenceStore beating = new RedisPresenceStore(client, "node-leaving", Duration.ofSeconds(30),
-				Duration.ofMillis(100));
+		RedisPresenceStore beating = new RedisPresenceStore(client, "node-leaving", TIME_TO_LIVE,
+				Duration.ofMillis(100), NODE_TIMEOUT);
 		beating.start();
 		try {
 			join(beating.put(this.topic, entry("alice", "ref-1", null, Map.of()), null));
@@ -283,6 +288,7 @@ class RedisPresenceStoreTests {
 			await().atMost(TIMEOUT)
 				.until(() -> redis.zscore(RedisPresenceStore.NODES_KEY, "node-leaving"), (score) -> score > before);
 			assertThat(redis.pttl(this.keys.sequence())).isEqualTo(-1);
+			assertThat(redis.smembers(TopicKeys.nodeTopics("node-leaving"))).doesNotContain(this.topic);
 		}
 		finally {
 			beating.stop();
@@ -308,25 +314,29 @@ class RedisPresenceStoreTests {
 		try (RedisServer restarting = RedisServer.start()) {
 			RedisClient restartingClient = RedisClient.create(restarting.uri());
 			RedisPresenceStore restartingStore = new RedisPresenceStore(restartingClient, NODE, TIME_TO_LIVE,
-					HEARTBEAT);
+					HEARTBEAT, NODE_TIMEOUT);
 			restartingStore.start();
 			try {
 				RecordingListener listener = new RecordingListener();
 				join(restartingStore.subscribe(this.topic, listener));
-				join(restartingStore.put(this.topic, entry("alice", "ref-a", null, Map.of()), null));
+				PresenceEntry alice = entry("alice", "ref-a", null, Map.of());
+				join(restartingStore.put(this.topic, alice, null));
 
 				restarting.kill();
 				restarting.restart();
 				PresenceEntry bob = entry("bob", "ref-b", null, Map.of());
 				join(restartingStore.put(this.topic, bob, null));
 
-				assertThat(join(restartingStore.snapshot(this.topic)))
-					.isEqualTo(new PresenceSnapshot(this.topic, 1, List.of(bob)));
+				// alice is re-asserted once the pub/sub connection is back
+				await().atMost(TIMEOUT)
+					.untilAsserted(() -> assertThat(join(restartingStore.snapshot(this.topic)).entries())
+						.containsExactlyInAnyOrder(alice, bob));
 				await().atMost(TIMEOUT).until(() -> listener.lost.get() == 1);
 				try (StatefulRedisConnection<String, String> connection = restartingClient.connect()) {
 					assertThat(connection.sync()
-						.scriptExists(RedisScript.load("put").sha(), RedisScript.load("snapshot").sha()))
-						.containsExactly(true, true);
+						.scriptExists(RedisScript.load("put").sha(), RedisScript.load("snapshot").sha(),
+								RedisScript.load("reassert").sha()))
+						.containsExactly(true, true, true);
 				}
 			}
 			finally {
@@ -339,10 +349,12 @@ class RedisPresenceStoreTests {
 	@Test
 	void malformedMessageIsIgnored() {
 		RecordingListener listener = subscribe(this.topic);
-		redis.publish(this.keys.channel(), "not json");
-		redis.publish(this.keys.channel(), "{\"s\":\"one\",\"o\":\"x\",\"j\":[],\"l\":[]}");
+		redis.spublish(this.keys.channel(), "not json");
+		redis.spublish(this.keys.channel(), "{\"e\":\"x\",\"s\":\"one\",\"o\":\"x\",\"j\":[],\"l\":[]}");
+		redis.spublish(this.keys.channel(), "{\"s\":1,\"o\":\"x\",\"j\":[],\"l\":[]}");
 		String entryWithoutState = "{\"r\":\"ref\",\"k\":\"k\",\"n\":\"n\"}";
-		redis.publish(this.keys.channel(), "{\"s\":1,\"o\":\"x\",\"j\":[" + entryWithoutState + "],\"l\":[]}");
+		redis.spublish(this.keys.channel(),
+				"{\"e\":\"x\",\"s\":1,\"o\":\"x\",\"j\":[" + entryWithoutState + "],\"l\":[]}");
 		PresenceEntry alice = entry("alice", "ref-a", null, Map.of());
 
 		join(store.put(this.topic, alice, null));
@@ -378,10 +390,139 @@ class RedisPresenceStoreTests {
 	}
 
 	@Test
+	void changesCarryTheEpochAndANewEpochAfterFlush() {
+		try (RedisServer flushed = RedisServer.start()) {
+			RedisClient flushedClient = RedisClient.create(flushed.uri());
+			RedisPresenceStore flushedStore = new RedisPresenceStore(flushedClient, NODE, TIME_TO_LIVE, HEARTBEAT,
+					NODE_TIMEOUT);
+			flushedStore.start();
+			try {
+				RecordingListener listener = new RecordingListener();
+				join(flushedStore.subscribe(this.topic, listener));
+				assertThat(join(flushedStore.snapshot(this.topic)))
+					.isEqualTo(new PresenceSnapshot(this.topic, "", 0, List.of()));
+				join(flushedStore.put(this.topic, entry("alice", "ref-a", null, Map.of()), null));
+				join(flushedStore.put(this.topic, entry("bob", "ref-b", null, Map.of()), null));
+				await().atMost(TIMEOUT).until(() -> listener.changes.size() == 2);
+				String before = listener.changes.get(0).epoch();
+
+				flushed.flushAll();
+				join(flushedStore.remove(this.topic, "ref-a"));
+				join(flushedStore.remove(this.topic, "ref-b"));
+				PresenceEntry carol = entry("carol", "ref-c", null, Map.of());
+				join(flushedStore.put(this.topic, carol, null));
+
+				await().atMost(TIMEOUT).until(() -> listener.changes.size() == 3);
+				assertThat(before).isNotEmpty();
+				assertThat(listener.changes).extracting(PresenceChange::epoch, PresenceChange::sequence)
+					.containsExactly(tuple(before, 1L), tuple(before, 2L),
+							tuple(listener.changes.get(2).epoch(), 1L));
+				assertThat(listener.changes.get(2).epoch()).isNotEmpty().isNotEqualTo(before);
+				assertThat(join(flushedStore.snapshot(this.topic)))
+					.isEqualTo(new PresenceSnapshot(this.topic, listener.changes.get(2).epoch(), 1, List.of(carol)));
+			}
+			finally {
+				flushedStore.stop();
+				flushedClient.shutdown();
+			}
+		}
+	}
+
+	@Test
+	void gracefulStopRemovesOwnPresences() {
+		RedisPresenceStore leaving = new RedisPresenceStore(client, "node-stopping", TIME_TO_LIVE, HEARTBEAT,
+				NODE_TIMEOUT);
+		leaving.start();
+		String otherTopic = this.topic + "-other";
+		RecordingListener listener = subscribe(this.topic);
+		RecordingListener otherListener = subscribe(otherTopic);
+		PresenceEntry alice = new PresenceEntry("alice", new Presence("ref-a", null, Map.of()), "node-stopping");
+		PresenceEntry bob = new PresenceEntry("bob", new Presence("ref-b", null, Map.of()), "node-stopping");
+		PresenceEntry carol = new PresenceEntry("carol", new Presence("ref-c", null, Map.of()), "node-stopping");
+		join(leaving.put(this.topic, alice, null));
+		join(leaving.put(this.topic, bob, null));
+		join(leaving.put(otherTopic, carol, null));
+		assertThat(redis.zscore(RedisPresenceStore.NODES_KEY, "node-stopping")).isNotNull();
+
+		leaving.stop();
+
+		assertThat(join(store.snapshot(this.topic)).entries()).isEmpty();
+		assertThat(join(store.snapshot(otherTopic)).entries()).isEmpty();
+		assertThat(redis.zscore(RedisPresenceStore.NODES_KEY, "node-stopping")).isNull();
+		assertThat(redis.exists(TopicKeys.nodeTopics("node-stopping"))).isZero();
+		await().atMost(TIMEOUT).until(() -> listener.leaves().size() == 2 && otherListener.leaves().size() == 1);
+		assertThat(listener.changes.get(listener.changes.size() - 1).leaves()).containsExactlyInAnyOrder(alice, bob);
+		assertThat(listener.changes.get(listener.changes.size() - 1).origin()).isEqualTo("node-stopping");
+		assertThat(otherListener.leaves()).containsExactly(carol);
+	}
+
+	@Test
+	void heartbeatIsConstantRoundTripsWhateverTheNumberOfTopics() {
+		Duration latency = Duration.ofMillis(500);
+		try (LatencyProxy proxy = LatencyProxy.start(server.host(), server.port(), latency)) {
+			RedisClient slowClient = RedisClient.create(proxy.uri());
+			RedisPresenceStore slow = new RedisPresenceStore(slowClient, "node-far", TIME_TO_LIVE, HEARTBEAT,
+					NODE_TIMEOUT);
+			slow.start();
+			try {
+				PresenceEntry first = new PresenceEntry("k", new Presence("ref-0", null, Map.of()), "node-far");
+				join(slow.put(this.topic + "-0", first, null));
+				// replies come in order: once this one is in, nothing else is in flight
+				join(slow.snapshot(this.topic));
+				proxy.takeRoundTrips();
+				long oneTopicMillis = timeMillis(slow::beat);
+				long oneTopic = proxy.takeRoundTrips();
+
+				List<CompletableFuture<Void>> puts = new ArrayList<>();
+				for (int i = 1; i < 1000; i++) {
+					PresenceEntry entry = new PresenceEntry("k", new Presence("ref-" + i, null, Map.of()), "node-far");
+					puts.add(slow.put(this.topic + "-" + i, entry, null));
+				}
+				puts.forEach(RedisPresenceStoreTests::join);
+				join(slow.snapshot(this.topic));
+				proxy.takeRoundTrips();
+				long thousandTopicsMillis = timeMillis(slow::beat);
+				long thousandTopics = proxy.takeRoundTrips();
+
+				System.out.println("Heartbeat through a proxy adding " + latency.toMillis() + "ms: 1 topic "
+						+ oneTopic + " round trip(s) in " + oneTopicMillis + "ms, 1000 topics " + thousandTopics
+						+ " round trip(s) in " + thousandTopicsMillis + "ms");
+				assertThat(oneTopic).isOne();
+				assertThat(thousandTopics).isOne();
+				assertThat(thousandTopicsMillis).isLessThan(4 * latency.toMillis());
+				assertThat(redis.scard(TopicKeys.nodeTopics("node-far"))).isEqualTo(1000);
+			}
+			finally {
+				slow.stop();
+				slowClient.shutdown();
+			}
+		}
+	}
+
+	private static long timeMillis(Supplier<CompletableFuture<Void>> action) {
+		long start = System.nanoTime();
+		join(action.get());
+		return TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start);
+	}
+
+	@Test
 	void timeToLiveMustBeComfortablyLongerThanTheHeartbeat() {
 		assertThatIllegalArgumentException()
-			.isThrownBy(() -> new RedisPresenceStore(client, NODE, Duration.ofSeconds(10), Duration.ofSeconds(5)))
+			.isThrownBy(() -> new RedisPresenceStore(client, NODE, Duration.ofSeconds(10), Duration.ofSeconds(5),
+					Duration.ofSeconds(10)))
 			.withMessageContaining("keyTimeToLive");
+	}
+
+	@Test
+	void nodeTimeoutMustBeLongerThanTheHeartbeatAndShorterThanTheKeysTimeToLive() {
+		assertThatIllegalArgumentException()
+			.isThrownBy(() -> new RedisPresenceStore(client, NODE, Duration.ofMinutes(2), Duration.ofSeconds(2),
+					Duration.ofSeconds(2)))
+			.withMessageContaining("nodeTimeout");
+		assertThatIllegalArgumentException()
+			.isThrownBy(() -> new RedisPresenceStore(client, NODE, Duration.ofSeconds(10), Duration.ofSeconds(2),
+					Duration.ofSeconds(10)))
+			.withMessageContaining("nodeTimeout");
 	}
 
 	private static RecordingListener subscribe(String topic) {
@@ -391,7 +532,16 @@ class RedisPresenceStoreTests {
 	}
 
 	private PresenceChange change(long sequence, List<PresenceEntry> joins, List<PresenceEntry> leaves) {
-		return new PresenceChange(this.topic, sequence, NODE, joins, leaves);
+		return new PresenceChange(this.topic, epoch(), sequence, NODE, joins, leaves);
+	}
+
+	/**
+	 * The epoch of the test's topic, as Redis holds it.
+	 */
+	private String epoch() {
+		String epoch = redis.hget(this.keys.sequence(), "epoch");
+		assertThat(epoch).isNotEmpty();
+		return epoch;
 	}
 
 	private static PresenceEntry entry(String key, String ref, @Nullable String previousRef,
@@ -422,24 +572,6 @@ class RedisPresenceStoreTests {
 			}
 		}
 		throw new IllegalStateException("No ECHO '" + message + "' in " + commands);
-	}
-
-	private static final class RecordingListener implements PresenceChangeListener {
-
-		private final List<PresenceChange> changes = new CopyOnWriteArrayList<>();
-
-		private final AtomicInteger lost = new AtomicInteger();
-
-		@Override
-		public void onChange(PresenceChange change) {
-			this.changes.add(change);
-		}
-
-		@Override
-		public void onSubscriptionLost() {
-			this.lost.incrementAndGet();
-		}
-
 	}
 
 	/**

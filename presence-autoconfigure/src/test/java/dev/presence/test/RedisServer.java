@@ -13,6 +13,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
@@ -46,14 +47,17 @@ public final class RedisServer implements AutoCloseable {
 
 	private final int port;
 
+	private final List<String> extraArguments;
+
 	private final Thread shutdownHook;
 
 	private @Nullable Process process;
 
-	private RedisServer(Path executable, Path directory, int port) {
+	private RedisServer(Path executable, Path directory, int port, List<String> extraArguments) {
 		this.executable = executable;
 		this.directory = directory;
 		this.port = port;
+		this.extraArguments = List.copyOf(extraArguments);
 		this.shutdownHook = new Thread(this::destroy, "redis-server-" + port + "-shutdown");
 	}
 
@@ -64,11 +68,22 @@ public final class RedisServer implements AutoCloseable {
 	 * does not start
 	 */
 	public static RedisServer start() {
-		Path executable = findExecutable();
+		return start(List.of(), 0);
+	}
+
+	/**
+	 * Start a new, empty server with more arguments.
+	 * @param extraArguments arguments added to the command line
+	 * @param portOffset a port that must be free as well, relative to the server's (for
+	 * the bus of a cluster node), or {@code 0}
+	 * @return the running server
+	 */
+	static RedisServer start(List<String> extraArguments, int portOffset) {
+		Path executable = findExecutable("redis-server");
 		IllegalStateException failure = null;
 		for (int attempt = 0; attempt < PORT_ATTEMPTS; attempt++) {
 			Path directory = createDirectory();
-			RedisServer server = new RedisServer(executable, directory, freePort());
+			RedisServer server = new RedisServer(executable, directory, freePort(portOffset), extraArguments);
 			try {
 				server.launch();
 				Runtime.getRuntime().addShutdownHook(server.shutdownHook);
@@ -147,10 +162,11 @@ public final class RedisServer implements AutoCloseable {
 
 	private void launch() {
 		Path log = this.directory.resolve("redis.log");
-		ProcessBuilder builder = new ProcessBuilder(this.executable.toString(), "--bind", HOST, "--port",
+		List<String> command = new ArrayList<>(List.of(this.executable.toString(), "--bind", HOST, "--port",
 				Integer.toString(this.port), "--save", "", "--appendonly", "no", "--dir", this.directory.toString(),
-				"--daemonize", "no", "--loglevel", "warning")
-			.redirectErrorStream(true)
+				"--daemonize", "no", "--loglevel", "warning"));
+		command.addAll(this.extraArguments);
+		ProcessBuilder builder = new ProcessBuilder(command).redirectErrorStream(true)
 			.redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()));
 		Process process;
 		try {
@@ -229,29 +245,43 @@ public final class RedisServer implements AutoCloseable {
 		return line.toString();
 	}
 
-	private static Path findExecutable() {
+	static Path findExecutable(String name) {
 		String path = System.getenv("PATH");
 		List<String> directories = (path != null) ? List.of(path.split(File.pathSeparator)) : List.of();
 		for (String directory : directories) {
 			if (directory.isEmpty()) {
 				continue;
 			}
-			Path candidate = Path.of(directory, "redis-server");
+			Path candidate = Path.of(directory, name);
 			if (Files.isRegularFile(candidate) && Files.isExecutable(candidate)) {
 				return candidate;
 			}
 		}
-		throw new IllegalStateException("redis-server not found on the PATH (" + path
+		throw new IllegalStateException(name + " not found on the PATH (" + path
 				+ "); install Redis (for example 'apt-get install redis-server') to run these tests");
 	}
 
-	private static int freePort() {
-		try (ServerSocket socket = new ServerSocket(0, 1, InetAddress.getByName(HOST))) {
-			return socket.getLocalPort();
+	private static int freePort(int offset) {
+		for (int attempt = 0; attempt < 100; attempt++) {
+			try (ServerSocket socket = new ServerSocket(0, 1, InetAddress.getByName(HOST))) {
+				int port = socket.getLocalPort();
+				if (offset == 0) {
+					return port;
+				}
+				if (port + offset <= 65535) {
+					try (ServerSocket other = new ServerSocket(port + offset, 1, InetAddress.getByName(HOST))) {
+						return port;
+					}
+					catch (IOException ex) {
+						// taken: try another
+					}
+				}
+			}
+			catch (IOException ex) {
+				throw new UncheckedIOException("Cannot find a free port", ex);
+			}
 		}
-		catch (IOException ex) {
-			throw new UncheckedIOException("Cannot find a free port", ex);
-		}
+		throw new IllegalStateException("Cannot find a free port whose port + " + offset + " is free too");
 	}
 
 	private static Path createDirectory() {

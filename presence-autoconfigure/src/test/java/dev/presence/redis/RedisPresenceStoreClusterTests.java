@@ -1,0 +1,142 @@
+package dev.presence.redis;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Function;
+
+import dev.presence.core.Presence;
+import dev.presence.core.PresenceChange;
+import dev.presence.core.PresenceEntry;
+import dev.presence.core.PresenceSnapshot;
+import dev.presence.test.RedisCluster;
+import io.lettuce.core.RedisClient;
+import io.lettuce.core.RedisURI;
+import io.lettuce.core.api.StatefulRedisConnection;
+import io.lettuce.core.cluster.RedisClusterClient;
+import io.lettuce.core.cluster.SlotHash;
+import io.lettuce.core.cluster.models.partitions.RedisClusterNode;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+/**
+ * Tests for {@link RedisPresenceStore} on a real Redis Cluster of three masters.
+ */
+class RedisPresenceStoreClusterTests {
+
+	private static final Duration TIME_TO_LIVE = Duration.ofMinutes(2);
+
+	private static final Duration HEARTBEAT = Duration.ofMillis(500);
+
+	private static final Duration NODE_TIMEOUT = Duration.ofSeconds(5);
+
+	private static final Duration TIMEOUT = Duration.ofSeconds(15);
+
+	private static RedisCluster cluster;
+
+	private static RedisClusterClient client;
+
+	@BeforeAll
+	static void startCluster() {
+		cluster = RedisCluster.start(3);
+		client = RedisClusterClient.create(cluster.uris());
+	}
+
+	@AfterAll
+	static void stopCluster() {
+		client.shutdown();
+		cluster.close();
+	}
+
+	@Test
+	void clusterFanOutUsesShardedPubSub() {
+		Map<RedisURI, String> topicByMaster = topicOnEveryMaster();
+		RedisPresenceStore writer = new RedisPresenceStore(client, "node-a", TIME_TO_LIVE, HEARTBEAT, NODE_TIMEOUT);
+		RedisPresenceStore reader = new RedisPresenceStore(client, "node-b", TIME_TO_LIVE, HEARTBEAT, NODE_TIMEOUT);
+		writer.start();
+		reader.start();
+		try {
+			Map<String, RecordingListener> listeners = new LinkedHashMap<>();
+			for (String topic : topicByMaster.values()) {
+				RecordingListener listener = new RecordingListener();
+				join(reader.subscribe(topic, listener));
+				listeners.put(topic, listener);
+			}
+			Map<String, PresenceEntry> entries = new LinkedHashMap<>();
+			for (String topic : topicByMaster.values()) {
+				PresenceEntry entry = new PresenceEntry("alice", new Presence("ref-" + topic, null,
+						Map.of("topic", topic)), "node-a");
+				entries.put(topic, entry);
+				join(writer.put(topic, entry, null));
+			}
+
+			for (String topic : topicByMaster.values()) {
+				RecordingListener listener = listeners.get(topic);
+				await().atMost(TIMEOUT).until(() -> listener.changes.size() == 1);
+				PresenceChange change = listener.changes.get(0);
+				assertThat(change.joins()).containsExactly(entries.get(topic));
+				assertThat(change.epoch()).isNotEmpty();
+				assertThat(change.sequence()).isOne();
+				assertThat(change.origin()).isEqualTo("node-a");
+				assertThat(join(reader.snapshot(topic)))
+					.isEqualTo(new PresenceSnapshot(topic, change.epoch(), 1, List.of(entries.get(topic))));
+			}
+			topicByMaster.forEach((master, topic) -> {
+				// the subscription lives on the master of the topic's slot, as sharded pub/sub does
+				Map<String, Long> subscribers = onNode(master,
+						(connection) -> connection.sync().pubsubShardNumsub(TopicKeys.of(topic).channel()));
+				assertThat(subscribers).containsEntry(TopicKeys.of(topic).channel(), 1L);
+			});
+		}
+		finally {
+			reader.stop();
+			writer.stop();
+		}
+	}
+
+	/**
+	 * A topic whose slot each master serves.
+	 */
+	private static Map<RedisURI, String> topicOnEveryMaster() {
+		client.refreshPartitions();
+		Map<RedisURI, String> topicByMaster = new LinkedHashMap<>();
+		List<RedisClusterNode> masters = new ArrayList<>(client.getPartitions().getPartitions());
+		for (int i = 0; topicByMaster.size() < masters.size() && i < 1000; i++) {
+			String topic = "room-" + UUID.randomUUID();
+			int slot = SlotHash.getSlot(TopicKeys.of(topic).entries());
+			RedisClusterNode owner = client.getPartitions().getPartitionBySlot(slot);
+			topicByMaster.putIfAbsent(owner.getUri(), topic);
+		}
+		assertThat(topicByMaster).hasSize(3);
+		return topicByMaster;
+	}
+
+	private static <T> T onNode(RedisURI uri, Function<StatefulRedisConnection<String, String>, T> action) {
+		RedisClient nodeClient = RedisClient.create(uri);
+		try (StatefulRedisConnection<String, String> connection = nodeClient.connect()) {
+			return action.apply(connection);
+		}
+		finally {
+			nodeClient.shutdown();
+		}
+	}
+
+	private static <T> T join(CompletableFuture<T> future) {
+		try {
+			return future.get(TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
+		}
+		catch (Exception ex) {
+			throw new IllegalStateException(ex);
+		}
+	}
+
+}
