@@ -1,0 +1,29 @@
+package dev.presence.autoconfigure;
+
+import org.springframework.boot.actuate.autoconfigure.endpoint.condition.ConditionalOnAvailableEndpoint;
+import org.springframework.boot.autoconfigure.AutoConfiguration;
+import org.springframework.boot.autoconfigure.condition.ConditionalOnBean;
+import org.springframework.boot.autoconfigure.condition.ConditionalOnClass;
+import org.springframework.boot.autoconfigure.condition.ConditionalOnMissingBean;
+import org.springframework.context.annotation.Bean;
+
+import dev.presence.actuate.PresenceEndpoint;
+import dev.presence.core.PresenceService;
+import dev.presence.core.PresenceTopics;
+
+/**
+ * Auto-configuration for the {@code presence} actuator endpoint.
+ */
+@AutoConfiguration(after = PresenceAutoConfiguration.class)
+@ConditionalOnClass({ ConditionalOnAvailableEndpoint.class, PresenceEndpoint.class })
+@ConditionalOnBean({ PresenceTopics.class, PresenceService.class })
+@ConditionalOnAvailableEndpoint(PresenceEndpoint.class)
+public final class PresenceEndpointAutoConfiguration {
+
+	@Bean
+	@ConditionalOnMissingBean
+	PresenceEndpoint presenceEndpoint(PresenceTopics topics, PresenceService service) {
+		return new PresenceEndpoint(topics, service);
+	}
+
+}

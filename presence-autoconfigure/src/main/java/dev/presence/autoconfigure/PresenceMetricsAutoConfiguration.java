@@ -1,0 +1,65 @@
+package dev.presence.autoconfigure;
+
+import io.micrometer.core.instrument.MeterRegistry;
+
+import org.springframework.boot.autoconfigure.AutoConfiguration;
+import org.springframework.boot.autoconfigure.condition.ConditionalOnBean;
+import org.springframework.boot.autoconfigure.condition.ConditionalOnClass;
+import org.springframework.boot.autoconfigure.condition.ConditionalOnMissingBean;
+import org.springframework.boot.micrometer.metrics.autoconfigure.CompositeMeterRegistryAutoConfiguration;
+import org.springframework.boot.micrometer.metrics.autoconfigure.MetricsAutoConfiguration;
+import org.springframework.boot.micrometer.metrics.autoconfigure.export.simple.SimpleMetricsExportAutoConfiguration;
+import org.springframework.context.annotation.Bean;
+import org.springframework.context.annotation.Configuration;
+import org.springframework.web.socket.WebSocketHandler;
+
+import dev.presence.actuate.MicrometerPresenceMonitor;
+import dev.presence.actuate.PresenceConnectionMetrics;
+import dev.presence.actuate.PresenceEventMetrics;
+import dev.presence.actuate.PresenceTopicMetrics;
+import dev.presence.core.PresenceMonitor;
+import dev.presence.core.PresenceTopics;
+import dev.presence.websocket.PresenceWebSocketHandler;
+
+/**
+ * Auto-configuration for the {@code presence.*} Micrometer meters.
+ */
+@AutoConfiguration(after = { MetricsAutoConfiguration.class, CompositeMeterRegistryAutoConfiguration.class,
+		SimpleMetricsExportAutoConfiguration.class, PresenceAutoConfiguration.class,
+		PresenceWebSocketAutoConfiguration.class })
+@ConditionalOnClass(MeterRegistry.class)
+@ConditionalOnBean({ MeterRegistry.class, PresenceTopics.class })
+public final class PresenceMetricsAutoConfiguration {
+
+	@Bean
+	@ConditionalOnMissingBean(PresenceMonitor.class)
+	MicrometerPresenceMonitor presenceMonitor(MeterRegistry registry) {
+		return new MicrometerPresenceMonitor(registry);
+	}
+
+	@Bean
+	@ConditionalOnMissingBean
+	PresenceTopicMetrics presenceTopicMetrics(PresenceTopics topics) {
+		return new PresenceTopicMetrics(topics);
+	}
+
+	@Bean
+	@ConditionalOnMissingBean
+	PresenceEventMetrics presenceEventMetrics(MeterRegistry registry) {
+		return new PresenceEventMetrics(registry);
+	}
+
+	@Configuration(proxyBeanMethods = false)
+	@ConditionalOnClass(WebSocketHandler.class)
+	@ConditionalOnBean(PresenceWebSocketHandler.class)
+	static class ConnectionMetricsConfiguration {
+
+		@Bean
+		@ConditionalOnMissingBean
+		PresenceConnectionMetrics presenceConnectionMetrics(PresenceWebSocketHandler handler) {
+			return new PresenceConnectionMetrics(handler);
+		}
+
+	}
+
+}
