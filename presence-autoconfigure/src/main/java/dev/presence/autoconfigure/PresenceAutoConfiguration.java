@@ -67,7 +67,7 @@ public final class PresenceAutoConfiguration {
 	}
 
 	@Bean
-	@ConditionalOnMissingBean
+	@ConditionalOnMissingBean(PresenceService.class)
 	DefaultPresenceService presenceService(PresenceTopics topics, PresenceProperties properties) {
 		return new DefaultPresenceService(topics, properties.getTimeout());
 	}

@@ -11,7 +11,6 @@ import org.springframework.boot.autoconfigure.condition.ConditionalOnWebApplicat
 import org.springframework.context.annotation.Bean;
 import org.springframework.web.socket.config.annotation.EnableWebSocket;
 import org.springframework.web.socket.config.annotation.WebSocketConfigurer;
-import org.springframework.web.socket.server.standard.ServletServerContainerFactoryBean;
 
 import dev.presence.core.PresenceExecutors;
 import dev.presence.core.PresenceMonitor;
@@ -75,7 +74,7 @@ public final class PresenceWebSocketAutoConfiguration {
 				channelLimits, limits.getMaxConnections(), limits.getSendTimeLimit(),
 				Math.toIntExact(limits.getSendBufferSize().toBytes()), properties.getBatchWindow(),
 				executors.dispatch(), executors.scheduler(), monitor.getIfAvailable(() -> PresenceMonitor.NONE),
-				authenticator, authorizer, keyBinding));
+				authenticator, authorizer, keyBinding, limits.getIdleTimeout()));
 	}
 
 	@Bean
@@ -86,14 +85,6 @@ public final class PresenceWebSocketAutoConfiguration {
 		return (registry) -> registry.addHandler(handler, properties.getEndpoint())
 			.addInterceptors(interceptor)
 			.setAllowedOriginPatterns(properties.getAllowedOrigins().toArray(String[]::new));
-	}
-
-	@Bean
-	@ConditionalOnMissingBean
-	ServletServerContainerFactoryBean presenceWebSocketContainer(PresenceProperties properties) {
-		ServletServerContainerFactoryBean container = new ServletServerContainerFactoryBean();
-		container.setMaxSessionIdleTimeout(properties.getLimits().getIdleTimeout().toMillis());
-		return container;
 	}
 
 }

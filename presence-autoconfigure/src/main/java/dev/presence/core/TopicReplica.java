@@ -302,8 +302,9 @@ public final class TopicReplica implements PresenceChangeListener {
 		this.pending.clear();
 		held.sort(Comparator.comparingLong(PresenceChange::sequence));
 		for (PresenceChange change : held) {
-			// changes of another epoch than the snapshot's are from a history it replaced
-			if (change.epoch().equals(this.epoch)) {
+			// changes of another epoch than the snapshot's are from a history it replaced,
+			// unless the store held nothing of the topic when the snapshot was read
+			if (this.epoch.isEmpty() || change.epoch().equals(this.epoch)) {
 				receive(change);
 			}
 		}

@@ -5,7 +5,7 @@ import java.time.Duration;
 /**
  * The limits one connection is held to.
  *
- * @param maxFrameBytes maximum size of one frame from the client, in characters
+ * @param maxFrameBytes maximum size of one frame from the client, in bytes of UTF-8
  * @param maxStateBytes maximum size of a tracked presence state, in bytes of JSON
  * @param maxChannels maximum number of channels joined on one connection
  * @param maxPendingFrames maximum number of received frames waiting to be handled

@@ -27,8 +27,8 @@ record JoinConfig(@Nullable String key, @Nullable String accessToken, boolean pr
 		}
 		JsonNode presence = config.path("presence");
 		String key = presenceKey(presence.path("key"));
-		boolean enabled = flexibleBoolean(presence.path("enabled"), "config.presence.enabled");
-		boolean privateChannel = flexibleBoolean(config.path("private"), "config.private");
+		boolean enabled = flexibleBoolean(presence.path("enabled"));
+		boolean privateChannel = flexibleBoolean(config.path("private"));
 		JsonNode postgres = config.path("postgres_changes");
 		boolean postgresChanges = postgres.isArray() && !postgres.isEmpty();
 		JsonNode token = payload.path("access_token");
@@ -50,7 +50,7 @@ record JoinConfig(@Nullable String key, @Nullable String accessToken, boolean pr
 				null, null);
 	}
 
-	private static boolean flexibleBoolean(JsonNode value, String name) {
+	private static boolean flexibleBoolean(JsonNode value) {
 		if (value.isMissingNode() || value.isNull()) {
 			return false;
 		}
@@ -63,7 +63,8 @@ record JoinConfig(@Nullable String key, @Nullable String accessToken, boolean pr
 				return Boolean.parseBoolean(text);
 			}
 		}
-		throw new PhoenixProtocolException("InvalidJoinPayload: " + name + " must be a boolean", null, null);
+		// Supabase only logs an unparsable flag and goes on with the default (PROTOCOL.md §2.2)
+		return false;
 	}
 
 }

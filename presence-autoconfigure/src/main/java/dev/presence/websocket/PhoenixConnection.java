@@ -67,6 +67,8 @@ final class PhoenixConnection {
 	// touched only by the container's thread delivering this connection's messages
 	private @Nullable StringBuilder partial;
 
+	private long partialBytes;
+
 	// touched only by the frame handling
 	private long joinWindowStart;
 
@@ -94,12 +96,16 @@ final class PhoenixConnection {
 	 */
 	void receive(String text, boolean last) {
 		int maxFrame = this.services.limits().maxFrameBytes();
+		// a UTF-8 byte is at most one char, so a text of maxFrame chars or fewer needs no count
+		long bytes = this.partialBytes + ((text.length() * 3L > maxFrame) ? utf8Length(text) : text.length());
+		if (bytes > maxFrame) {
+			this.partial = null;
+			this.partialBytes = 0;
+			rejectOversizedFrame();
+			return;
+		}
 		StringBuilder partial = this.partial;
 		if (partial == null && last) {
-			if (text.length() > maxFrame) {
-				rejectOversizedFrame();
-				return;
-			}
 			receive(text);
 			return;
 		}
@@ -107,17 +113,38 @@ final class PhoenixConnection {
 			partial = new StringBuilder();
 			this.partial = partial;
 		}
-		// characters, not bytes: an upper bound the client cannot dodge by sending multi-byte text
-		if (partial.length() + text.length() > maxFrame) {
-			this.partial = null;
-			rejectOversizedFrame();
-			return;
-		}
 		partial.append(text);
+		this.partialBytes = bytes;
 		if (last) {
 			this.partial = null;
+			this.partialBytes = 0;
 			receive(partial.toString());
 		}
+	}
+
+	/**
+	 * The number of bytes the text takes in UTF-8, as it travelled on the wire.
+	 */
+	static long utf8Length(CharSequence text) {
+		long bytes = 0;
+		for (int i = 0; i < text.length(); i++) {
+			char c = text.charAt(i);
+			if (c < 0x80) {
+				bytes += 1;
+			}
+			else if (c < 0x800) {
+				bytes += 2;
+			}
+			else if (Character.isHighSurrogate(c) && i + 1 < text.length()
+					&& Character.isLowSurrogate(text.charAt(i + 1))) {
+				bytes += 4;
+				i++;
+			}
+			else {
+				bytes += 3;
+			}
+		}
+		return bytes;
 	}
 
 	private void rejectOversizedFrame() {

@@ -27,9 +27,10 @@ import tools.jackson.databind.json.JsonMapper;
  * @param authenticator establishes who a client is
  * @param authorizer decides joins and tracks
  * @param keyBinding how presence keys are bound to identities
+ * @param idleTimeout time after which a connection that sent nothing is closed
  */
 public record PresenceEndpointSettings(PresenceTopics topics, JsonMapper mapper, ChannelLimits limits,
 		int maxConnections, Duration sendTimeLimit, int sendBufferSize, Duration batchWindow, Executor executor,
 		ScheduledExecutorService scheduler, PresenceMonitor monitor, PresenceAuthenticator authenticator,
-		PresenceAuthorizer authorizer, PresenceKeyBinding keyBinding) {
+		PresenceAuthorizer authorizer, PresenceKeyBinding keyBinding, Duration idleTimeout) {
 }

@@ -13,6 +13,7 @@ import org.springframework.web.socket.TextMessage;
 import org.springframework.web.socket.WebSocketHandler;
 import org.springframework.web.socket.WebSocketMessage;
 import org.springframework.web.socket.WebSocketSession;
+import org.springframework.web.socket.adapter.NativeWebSocketSession;
 import org.springframework.web.socket.handler.ConcurrentWebSocketSessionDecorator;
 import org.springframework.web.util.UriComponentsBuilder;
 
@@ -32,6 +33,8 @@ public final class PresenceWebSocketHandler implements WebSocketHandler {
 
 	private final int maxConnections;
 
+	private final long idleTimeoutMillis;
+
 	private final int sendTimeLimitMillis;
 
 	private final int sendBufferSizeLimit;
@@ -50,6 +53,7 @@ public final class PresenceWebSocketHandler implements WebSocketHandler {
 				settings.executor(), settings.scheduler(), settings.monitor(), settings.authenticator(),
 				settings.authorizer(), settings.keyBinding());
 		this.maxConnections = settings.maxConnections();
+		this.idleTimeoutMillis = settings.idleTimeout().toMillis();
 		this.sendTimeLimitMillis = Math.toIntExact(settings.sendTimeLimit().toMillis());
 		this.sendBufferSizeLimit = settings.sendBufferSize();
 	}
@@ -76,6 +80,11 @@ public final class PresenceWebSocketHandler implements WebSocketHandler {
 			this.services.monitor().frameRejected("too-many-connections");
 			session.close(CloseStatus.SERVICE_OVERLOAD.withReason("too many connections on this node"));
 			return;
+		}
+		if (session instanceof NativeWebSocketSession nativeSession
+				&& nativeSession.getNativeSession() instanceof jakarta.websocket.Session container) {
+			// only this endpoint's sessions: the container's other endpoints keep their own
+			container.setMaxIdleTimeout(this.idleTimeoutMillis);
 		}
 		PhoenixSerializer serializer = (PhoenixSerializer) session.getAttributes()
 			.get(PhoenixHandshakeInterceptor.SERIALIZER_ATTRIBUTE);
