@@ -76,6 +76,8 @@ final class PhoenixConnection {
 
 	private volatile boolean closed;
 
+	private volatile long lastReceivedNanos = System.nanoTime();
+
 	PhoenixConnection(WebSocketSession session, PhoenixSerializer serializer, ConnectionServices services,
 			@Nullable Principal principal, @Nullable String apiKey) {
 		this.session = session;
@@ -92,12 +94,19 @@ final class PhoenixConnection {
 	}
 
 	/**
+	 * When the client last sent a frame, on the {@link System#nanoTime()} clock.
+	 */
+	long lastReceivedNanos() {
+		return this.lastReceivedNanos;
+	}
+
+	/**
 	 * Take a text frame, or a part of one, from the client.
 	 */
 	void receive(String text, boolean last) {
+		this.lastReceivedNanos = System.nanoTime();
 		int maxFrame = this.services.limits().maxFrameBytes();
-		// a UTF-8 byte is at most one char, so a text of maxFrame chars or fewer needs no count
-		long bytes = this.partialBytes + ((text.length() * 3L > maxFrame) ? utf8Length(text) : text.length());
+		long bytes = this.partialBytes + utf8Length(text);
 		if (bytes > maxFrame) {
 			this.partial = null;
 			this.partialBytes = 0;
@@ -184,6 +193,7 @@ final class PhoenixConnection {
 	 * Take a binary frame: presence never uses one.
 	 */
 	void receiveBinary() {
+		this.lastReceivedNanos = System.nanoTime();
 		enqueue(() -> {
 			this.services.monitor().frameRejected("binary");
 			send(this.messages.error(null, null, PhoenixMessages.PHOENIX_TOPIC,

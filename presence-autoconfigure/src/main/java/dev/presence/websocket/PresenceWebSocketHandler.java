@@ -3,6 +3,7 @@ package dev.presence.websocket;
 import java.io.IOException;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
 
 import org.apache.commons.logging.Log;
 import org.apache.commons.logging.LogFactory;
@@ -13,7 +14,6 @@ import org.springframework.web.socket.TextMessage;
 import org.springframework.web.socket.WebSocketHandler;
 import org.springframework.web.socket.WebSocketMessage;
 import org.springframework.web.socket.WebSocketSession;
-import org.springframework.web.socket.adapter.NativeWebSocketSession;
 import org.springframework.web.socket.handler.ConcurrentWebSocketSessionDecorator;
 import org.springframework.web.util.UriComponentsBuilder;
 
@@ -33,7 +33,7 @@ public final class PresenceWebSocketHandler implements WebSocketHandler {
 
 	private final int maxConnections;
 
-	private final long idleTimeoutMillis;
+	private final long idleTimeoutNanos;
 
 	private final int sendTimeLimitMillis;
 
@@ -53,7 +53,12 @@ public final class PresenceWebSocketHandler implements WebSocketHandler {
 				settings.executor(), settings.scheduler(), settings.monitor(), settings.authenticator(),
 				settings.authorizer(), settings.keyBinding());
 		this.maxConnections = settings.maxConnections();
-		this.idleTimeoutMillis = settings.idleTimeout().toMillis();
+		this.idleTimeoutNanos = settings.idleTimeout().toNanos();
+		if (this.idleTimeoutNanos > 0) {
+			long sweep = Math.max(100, Math.min(1000, settings.idleTimeout().toMillis() / 4));
+			settings.scheduler()
+				.scheduleWithFixedDelay(this::closeIdleConnections, sweep, sweep, TimeUnit.MILLISECONDS);
+		}
 		this.sendTimeLimitMillis = Math.toIntExact(settings.sendTimeLimit().toMillis());
 		this.sendBufferSizeLimit = settings.sendBufferSize();
 	}
@@ -81,11 +86,6 @@ public final class PresenceWebSocketHandler implements WebSocketHandler {
 			session.close(CloseStatus.SERVICE_OVERLOAD.withReason("too many connections on this node"));
 			return;
 		}
-		if (session instanceof NativeWebSocketSession nativeSession
-				&& nativeSession.getNativeSession() instanceof jakarta.websocket.Session container) {
-			// only this endpoint's sessions: the container's other endpoints keep their own
-			container.setMaxIdleTimeout(this.idleTimeoutMillis);
-		}
 		PhoenixSerializer serializer = (PhoenixSerializer) session.getAttributes()
 			.get(PhoenixHandshakeInterceptor.SERIALIZER_ATTRIBUTE);
 		if (serializer == null) {
@@ -100,6 +100,21 @@ public final class PresenceWebSocketHandler implements WebSocketHandler {
 		this.connections.put(session.getId(), connection);
 		if (logger.isDebugEnabled()) {
 			logger.debug("Connection " + session.getId() + " opened with vsn " + serializer.version());
+		}
+	}
+
+	/**
+	 * Close the connections that sent nothing, not even a heartbeat, for the idle timeout:
+	 * their presences leave as with any closed connection. Done here rather than by the
+	 * container, whose own idle check runs only every few seconds.
+	 */
+	private void closeIdleConnections() {
+		long now = System.nanoTime();
+		for (PhoenixConnection connection : this.connections.values()) {
+			if (now - connection.lastReceivedNanos() > this.idleTimeoutNanos) {
+				logger.debug("Closing connection " + connection.id() + ", silent past the idle timeout");
+				connection.closeSession(CloseStatus.POLICY_VIOLATION.withReason("idle timeout"));
+			}
 		}
 	}
 

@@ -56,7 +56,6 @@ class PresenceHealthAutoConfigurationTests {
 			.withConfiguration(AutoConfigurations.of(PresenceAutoConfiguration.class,
 					PresenceWebSocketAutoConfiguration.class, PresenceHealthAutoConfiguration.class))
 			.withPropertyValues("presence.store=memory")
-			.withUserConfiguration(MockServletWebSocketContainerConfiguration.class)
 			.run((context) -> {
 				assertThat(context).hasSingleBean(PresenceHealthIndicator.class);
 				Health health = context.getBean(PresenceHealthIndicator.class).health();

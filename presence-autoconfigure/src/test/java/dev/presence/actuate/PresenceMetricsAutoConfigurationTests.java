@@ -64,7 +64,6 @@ class PresenceMetricsAutoConfigurationTests {
 			.withConfiguration(AutoConfigurations.of(PresenceAutoConfiguration.class,
 					PresenceWebSocketAutoConfiguration.class, PresenceMetricsAutoConfiguration.class))
 			.withPropertyValues("presence.store=memory")
-			.withUserConfiguration(MockServletWebSocketContainerConfiguration.class)
 			.run((context) -> {
 				assertThat(context).hasSingleBean(PresenceConnectionMetrics.class);
 				MeterRegistry registry = context.getBean(MeterRegistry.class);
