@@ -1,0 +1,192 @@
+package dev.presence.benchmarks;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+import org.jspecify.annotations.Nullable;
+
+/**
+ * The driver's command line: {@code --name=value} options, every one with a default.
+ *
+ * @param scenarios the scenarios to run, in order
+ * @param smoke whether every scenario is tiny (CI)
+ * @param clients clients of {@code mass-join}
+ * @param topicClients clients of {@code many-topics} and {@code idle}
+ * @param topics topics of {@code many-topics} and {@code idle}
+ * @param batch how many clients of {@code many-topics} connect at a time
+ * @param duration how long {@code cross-node} and {@code track-rate} run
+ * @param churnRate joins per second of {@code cross-node}
+ * @param hold how long a {@code cross-node} churn presence stays before it leaves
+ * @param rateClients clients of {@code track-rate}
+ * @param rateTopics topics of {@code track-rate}
+ * @param trackInterval how often each {@code track-rate} client updates its presence
+ * @param timeout how long a scenario may take to converge before it is reported as not
+ * converged
+ * @param freshNodes whether every scenario gets nodes of its own on an emptied Redis
+ * @param warmup whether each node first serves a short unmeasured load, so the JIT has
+ * compiled the hot paths before anything is measured
+ * @param ioThreads event loop threads of the driver's clients
+ * @param serverJar the sample app's executable jar
+ * @param serverClasspath a class path to run {@code dev.presence.sample.SampleApplication}
+ * from instead of the jar
+ * @param serverJvmArgs JVM options of each node
+ * @param serverArgs extra application arguments of each node
+ * @param jfr whether each node records a JFR profile into the work directory
+ * @param redisServer the {@code redis-server} binary
+ * @param workDir where logs and recordings go
+ */
+record DriverOptions(List<String> scenarios, boolean smoke, int clients, int topicClients, int topics, int batch, Duration duration,
+		int churnRate, Duration hold, int rateClients, int rateTopics, Duration trackInterval, Duration timeout, boolean freshNodes, boolean warmup, int ioThreads,
+		Path serverJar, @Nullable String serverClasspath, List<String> serverJvmArgs, List<String> serverArgs,
+		boolean jfr, String redisServer, Path workDir) {
+
+	static final List<String> ALL_SCENARIOS = List.of("mass-join", "many-topics", "idle", "cross-node", "round-trips",
+			"track-rate");
+
+	static final String USAGE = """
+			Usage: java -cp benchmarks/target/benchmarks.jar dev.presence.benchmarks.LoadDriver [options]
+			  --scenario=a,b        scenarios to run (default: all): %s
+			  --smoke               every scenario tiny (20 clients), for CI; overrides sizes
+			  --clients=N           mass-join clients (default 1000)
+			  --topic-clients=N     many-topics/idle clients (default 10000)
+			  --topics=N            many-topics/idle topics (default 100)
+			  --batch=N             many-topics clients connecting at a time (default 100)
+			  --duration=D          cross-node and track-rate length, e.g. 20s (default 20s)
+			  --churn-rate=N        cross-node joins per second on node A (default 200)
+			  --hold=D              cross-node time a churn presence stays (default 1s)
+			  --rate-clients=N      track-rate clients (default 1000)
+			  --rate-topics=N       track-rate topics (default 100)
+			  --track-interval=D    how often each track-rate client tracks (default 200ms: the server
+			                        coalesces re-tracks within 100 ms and closes a channel past 100 in 10 s)
+			  --timeout=D           convergence timeout per scenario (default 60s)
+			  --fresh-nodes=true|false  new nodes and an emptied Redis for every scenario (default true; false with --smoke)
+			  --warmup=true|false   unmeasured warm-up load on each node first (default true)
+			  --io-threads=N        driver event loop threads (default 2)
+			  --server-jar=PATH     sample app jar (default sample-app/target/presence-sample-app.jar)
+			  --server-cp=CLASSPATH run dev.presence.sample.SampleApplication from this class path instead
+			  --server-jvm=ARGS     JVM options of each node, space separated (default "-Xmx1g -XX:+UseG1GC")
+			  --server-arg=ARG      extra application argument of each node, repeatable
+			  --jfr                 record a JFR profile of each node into the work directory
+			  --redis-server=PATH   redis-server binary (default /usr/bin/redis-server)
+			  --work-dir=PATH       logs and recordings (default target/load-driver)
+			""".formatted(String.join(", ", ALL_SCENARIOS));
+
+	static DriverOptions parse(String... args) {
+		Map<String, String> values = new LinkedHashMap<>();
+		List<String> serverArgs = new ArrayList<>();
+		for (String arg : args) {
+			if (!arg.startsWith("--")) {
+				throw new IllegalArgumentException("Unexpected argument '" + arg + "'\n" + USAGE);
+			}
+			int equals = arg.indexOf('=');
+			String name = (equals < 0) ? arg.substring(2) : arg.substring(2, equals);
+			String value = (equals < 0) ? "true" : arg.substring(equals + 1);
+			if (name.equals("server-arg")) {
+				serverArgs.add(value);
+			}
+			else {
+				values.put(name, value);
+			}
+		}
+		boolean smoke = Boolean.parseBoolean(values.remove("smoke"));
+		List<String> scenarios = List.of(values.getOrDefault("scenario", "all").split(","));
+		if (scenarios.equals(List.of("all"))) {
+			scenarios = ALL_SCENARIOS;
+		}
+		for (String scenario : scenarios) {
+			if (!ALL_SCENARIOS.contains(scenario)) {
+				throw new IllegalArgumentException("Unknown scenario '" + scenario + "'\n" + USAGE);
+			}
+		}
+		values.remove("scenario");
+		int clients = pick(smoke, 20, intValue(values.remove("clients"), 1000));
+		int topicClients = pick(smoke, 20, intValue(values.remove("topic-clients"), 10_000));
+		int topics = pick(smoke, 4, intValue(values.remove("topics"), 100));
+		int batch = pick(smoke, 10, intValue(values.remove("batch"), 100));
+		Duration duration = pick(smoke, Duration.ofSeconds(2), duration(values.remove("duration"), "20s"));
+		int churnRate = pick(smoke, 20, intValue(values.remove("churn-rate"), 200));
+		Duration hold = pick(smoke, Duration.ofMillis(200), duration(values.remove("hold"), "1s"));
+		int rateClients = pick(smoke, 20, intValue(values.remove("rate-clients"), 1000));
+		int rateTopics = pick(smoke, 2, intValue(values.remove("rate-topics"), 100));
+		Duration trackInterval = duration(values.remove("track-interval"), "200ms");
+		Duration timeout = pick(smoke, Duration.ofSeconds(20), duration(values.remove("timeout"), "60s"));
+		boolean freshNodes = Boolean.parseBoolean(valueOr(values.remove("fresh-nodes"), smoke ? "false" : "true"));
+		boolean warmup = !smoke && Boolean.parseBoolean(values.getOrDefault("warmup", "true"));
+		values.remove("warmup");
+		int ioThreads = intValue(values.remove("io-threads"), 2);
+		String defaultJar = System.getProperty("presence.sampleJar", locateSampleJar());
+		Path serverJar = Path.of(valueOr(values.remove("server-jar"), defaultJar));
+		String serverClasspath = values.remove("server-cp");
+		List<String> serverJvmArgs = List.of(valueOr(values.remove("server-jvm"), "-Xmx1g -XX:+UseG1GC").trim().split("\\s+"));
+		boolean jfr = Boolean.parseBoolean(values.remove("jfr"));
+		String redisServer = valueOr(values.remove("redis-server"), "/usr/bin/redis-server");
+		Path workDir = Path.of(valueOr(values.remove("work-dir"), defaultWorkDir()));
+		if (!values.isEmpty()) {
+			throw new IllegalArgumentException("Unknown option(s) " + values.keySet() + "\n" + USAGE);
+		}
+		if (serverClasspath == null && !Files.isRegularFile(serverJar)) {
+			throw new IllegalArgumentException("Sample app jar " + serverJar + " not found: build it with "
+					+ "'./mvnw -q install -DskipTests' or pass --server-jar= / --server-cp=");
+		}
+		return new DriverOptions(scenarios, smoke, clients, topicClients, topics, batch, duration, churnRate, hold,
+				rateClients, rateTopics, trackInterval, timeout, freshNodes, warmup, ioThreads, serverJar, serverClasspath, serverJvmArgs,
+				List.copyOf(serverArgs), jfr, redisServer, workDir);
+	}
+
+	DriverOptions withServerJar(Path jar) {
+		return new DriverOptions(this.scenarios, this.smoke, this.clients, this.topicClients, this.topics, this.batch,
+				this.duration, this.churnRate, this.hold, this.rateClients, this.rateTopics, this.trackInterval, this.timeout,
+				this.freshNodes, this.warmup, this.ioThreads, jar, this.serverClasspath, this.serverJvmArgs,
+				this.serverArgs, this.jfr, this.redisServer, this.workDir);
+	}
+
+	boolean runs(String scenario) {
+		return this.scenarios.contains(scenario);
+	}
+
+	private static <T> T pick(boolean smoke, T smokeValue, T value) {
+		return smoke ? smokeValue : value;
+	}
+
+	private static String locateSampleJar() {
+		for (String candidate : List.of("sample-app/target/presence-sample-app.jar",
+				"../sample-app/target/presence-sample-app.jar")) {
+			if (Files.isRegularFile(Path.of(candidate))) {
+				return candidate;
+			}
+		}
+		return "sample-app/target/presence-sample-app.jar";
+	}
+
+	private static String defaultWorkDir() {
+		return Files.isDirectory(Path.of("benchmarks")) ? "benchmarks/target/load-driver" : "target/load-driver";
+	}
+
+	private static String valueOr(@Nullable String value, String fallback) {
+		return (value != null && !value.isBlank()) ? value : fallback;
+	}
+
+	private static int intValue(@Nullable String value, int fallback) {
+		return (value != null) ? Integer.parseInt(value.replace("_", "").replace(",", "")) : fallback;
+	}
+
+	private static Duration duration(@Nullable String value, String fallback) {
+		String text = valueOr(value, fallback).trim().toLowerCase();
+		if (text.endsWith("ms")) {
+			return Duration.ofMillis(Long.parseLong(text.substring(0, text.length() - 2)));
+		}
+		if (text.endsWith("s")) {
+			return Duration.ofMillis(Math.round(Double.parseDouble(text.substring(0, text.length() - 1)) * 1000));
+		}
+		if (text.endsWith("m")) {
+			return Duration.ofSeconds(Long.parseLong(text.substring(0, text.length() - 1)) * 60);
+		}
+		return Duration.ofSeconds(Long.parseLong(text));
+	}
+
+}
