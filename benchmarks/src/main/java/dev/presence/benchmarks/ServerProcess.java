@@ -79,6 +79,8 @@ final class ServerProcess implements AutoCloseable {
 		// Tomcat accepts at most 8,192 connections by default: more would queue unanswered
 		command.add("--server.tomcat.max-connections=" + SERVER_MAX_CONNECTIONS);
 		command.add("--server.tomcat.accept-count=1000");
+		// track-rate sends far more presence messages per channel than the ceiling a real client gets
+		command.add("--presence.limits.max-presence-messages=100000000");
 		command.addAll(options.serverArgs());
 		Process process = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(log.toFile()).start();
 		ServerProcess server = new ServerProcess(name, process, port, log);

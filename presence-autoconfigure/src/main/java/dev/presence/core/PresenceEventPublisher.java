@@ -2,9 +2,11 @@ package dev.presence.core;
 
 import java.util.concurrent.Executor;
 import java.util.concurrent.RejectedExecutionException;
+import java.util.function.Supplier;
 
 import org.apache.commons.logging.Log;
 import org.apache.commons.logging.LogFactory;
+import org.jspecify.annotations.Nullable;
 import org.springframework.context.ApplicationEventPublisher;
 
 /**
@@ -42,6 +44,25 @@ public final class PresenceEventPublisher {
 		}
 		catch (RejectedExecutionException ex) {
 			logger.warn("Presence event dropped, the event queue is full (slow @EventListener?): " + event);
+		}
+	}
+
+	/**
+	 * Publish an event built when its turn comes on the listeners' thread, so that it
+	 * reflects the state at that moment; a {@code null} event is not published.
+	 * @param event makes the event
+	 */
+	public void publishLater(Supplier<@Nullable Object> event) {
+		try {
+			this.executor.execute(() -> {
+				Object built = event.get();
+				if (built != null) {
+					deliver(built);
+				}
+			});
+		}
+		catch (RejectedExecutionException ex) {
+			logger.warn("Presence event dropped, the event queue is full (slow @EventListener?)");
 		}
 	}
 

@@ -12,6 +12,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.Executor;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.BiConsumer;
 
 import org.apache.commons.logging.Log;
@@ -57,6 +58,8 @@ public final class TopicReplica implements PresenceChangeListener {
 	private final PresenceMonitor monitor;
 
 	private final BiConsumer<String, String> ownJoinApplied;
+
+	private final AtomicLong syncVersion = new AtomicLong();
 
 	private final List<TopicListener> listeners = new CopyOnWriteArrayList<>();
 
@@ -361,7 +364,11 @@ public final class TopicReplica implements PresenceChangeListener {
 		}
 		if (publishEvents) {
 			changeEvents.forEach(this.events::publish);
-			this.events.publish(new PresenceSyncEvent(this.topic, presences()));
+			// a sync follows every change's events, but only the last of the changes applied
+			// before the listeners get to it builds the full state: once per batch, not per change
+			long version = this.syncVersion.incrementAndGet();
+			this.events.publishLater(() -> (this.syncVersion.get() == version)
+					? new PresenceSyncEvent(this.topic, presences()) : null);
 		}
 	}
 

@@ -199,7 +199,7 @@ final class ChannelTracking {
 			}
 			this.services.channelTopics().flush(replica);
 			channel.enablePresence();
-			this.connection.send(this.messages.state(channel.joinRef(), channel.topic(), replica.presences()));
+			this.connection.send(this.services.channelTopics().state(replica, channel));
 		});
 	}
 

@@ -379,7 +379,7 @@ final class PhoenixConnection {
 				this.services.channelTopics().attach(replica, channel);
 				send(this.messages.joined(joinRef, topic));
 				if (channel.presenceEnabled()) {
-					send(this.messages.state(joinRef, topic, replica.presences()));
+					send(this.services.channelTopics().state(replica, channel));
 				}
 				joined.complete(null);
 			});

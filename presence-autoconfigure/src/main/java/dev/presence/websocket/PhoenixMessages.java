@@ -2,6 +2,7 @@ package dev.presence.websocket;
 
 import java.util.List;
 import java.util.Map;
+import java.util.function.Function;
 
 import org.jspecify.annotations.Nullable;
 
@@ -72,27 +73,37 @@ final class PhoenixMessages {
 	}
 
 	PhoenixFrame state(String joinRef, String topic, Map<String, List<Presence>> presences) {
-		return new PhoenixFrame(joinRef, null, topic, "presence_state", byKey(presences));
+		return state(joinRef, topic, presences, this::meta);
 	}
 
-	PhoenixFrame diff(String topic, PresenceDiff diff) {
+	PhoenixFrame state(String joinRef, String topic, Map<String, List<Presence>> presences,
+			Function<Presence, ObjectNode> metas) {
+		return new PhoenixFrame(joinRef, null, topic, "presence_state", byKey(presences, metas));
+	}
+
+	PhoenixFrame diff(String topic, PresenceDiff diff, Function<Presence, ObjectNode> metas) {
 		ObjectNode payload = this.mapper.createObjectNode();
-		payload.set("joins", byKey(diff.joins()));
-		payload.set("leaves", byKey(diff.leaves()));
+		payload.set("joins", byKey(diff.joins(), metas));
+		payload.set("leaves", byKey(diff.leaves(), metas));
 		return new PhoenixFrame(null, null, topic, "presence_diff", payload);
 	}
 
-	private ObjectNode byKey(Map<String, List<Presence>> presences) {
+	private ObjectNode byKey(Map<String, List<Presence>> presences, Function<Presence, ObjectNode> metas) {
 		ObjectNode byKey = this.mapper.createObjectNode();
-		presences.forEach((key, metas) -> {
+		presences.forEach((key, ofKey) -> {
 			ArrayNode array = this.mapper.createArrayNode();
-			metas.forEach((presence) -> array.add(meta(presence)));
+			ofKey.forEach((presence) -> array.add(metas.apply(presence)));
 			byKey.putObject(key).set("metas", array);
 		});
 		return byKey;
 	}
 
-	private ObjectNode meta(Presence presence) {
+	/**
+	 * A presence as clients see it: its state with {@code phx_ref} (and
+	 * {@code phx_ref_prev}) added. The node is never changed once built, so it may be
+	 * shared by the frames of several threads.
+	 */
+	ObjectNode meta(Presence presence) {
 		ObjectNode meta = this.mapper.valueToTree(presence.state());
 		meta.put("phx_ref", presence.ref());
 		if (presence.previousRef() != null) {
