@@ -346,14 +346,15 @@ public final class RedisPresenceStore implements PresenceStore, SmartLifecycle {
 
 	private void addTopic(Connections connections, String topic) {
 		String topicsKey = TopicKeys.nodeTopics(this.nodeId);
-		// sent before the put, so that Redis knows where to reap an entry once it holds it
-		connections.async.sadd(topicsKey, topic)
-			.thenCompose((added) -> connections.async.pexpire(topicsKey, Long.parseLong(this.keyTimeToLive)))
-			.exceptionally((ex) -> {
-				logger.warn("Could not record topic '" + topic + "' of node '" + this.nodeId
-						+ "'; the next heartbeat will: " + ex);
-				return false;
-			});
+		// sent just before the put and not waited for: the three commands go out back to back
+		// (pipelined), so the track still waits one round trip, and Redis knows where to reap
+		// the entry once it holds it
+		connections.async.sadd(topicsKey, topic).exceptionally((ex) -> {
+			logger.warn("Could not record topic '" + topic + "' of node '" + this.nodeId
+					+ "'; the next heartbeat will: " + ex);
+			return 0L;
+		});
+		connections.async.pexpire(topicsKey, Long.parseLong(this.keyTimeToLive)).exceptionally((ex) -> false);
 	}
 
 	@Override
