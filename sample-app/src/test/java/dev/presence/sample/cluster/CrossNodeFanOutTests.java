@@ -1,0 +1,238 @@
+package dev.presence.sample.cluster;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.UUID;
+
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+import dev.presence.sample.cluster.EventRecorder.Recorded;
+import dev.presence.sample.cluster.PhoenixTestClient.ClientChannel;
+import dev.presence.sample.cluster.PhoenixTestClient.Frame;
+import dev.presence.sample.cluster.PresenceViews.Fact;
+import dev.presence.test.RedisServer;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+/**
+ * Two nodes on one Redis: what a client of one node does is seen, exactly once and in
+ * the protocol's shape, by the clients, the {@code PresenceService} and the event
+ * listeners of the other.
+ */
+class CrossNodeFanOutTests {
+
+	private static final Duration WITHIN = Duration.ofSeconds(5);
+
+	private static RedisServer redis;
+
+	private static ClusterNode a;
+
+	private static ClusterNode b;
+
+	@BeforeAll
+	static void startNodes() {
+		redis = RedisServer.start();
+		a = ClusterNode.start("a", redis, ClusterNode.FAST);
+		b = ClusterNode.start("b", redis, ClusterNode.FAST);
+	}
+
+	@AfterAll
+	static void stopNodes() {
+		if (b != null) {
+			b.close();
+		}
+		if (a != null) {
+			a.close();
+		}
+		if (redis != null) {
+			redis.close();
+		}
+	}
+
+	@Test
+	void joinUpdateUntrackAndDisconnectOnOneNodeReachClientsAndServicesOfTheOther() {
+		String topic = "realtime:fanout-" + UUID.randomUUID();
+		try (PhoenixTestClient watcher = a.connect("watcher"); PhoenixTestClient bob = b.connect("bob")) {
+			ClientChannel seen = watcher.join(topic, "watcher");
+			await().atMost(WITHIN).until(seen::synced);
+			bob.join(topic, "bob");
+
+			// join
+			long start = System.nanoTime();
+			bob.track(topic, Map.of("v", 1));
+			await().atMost(WITHIN).untilAsserted(() -> assertThat(factsOf(seen)).containsExactly("bob={v=1}"));
+			System.out.println("MEASURED cross-node join (track on b -> diff on a's client): "
+					+ (System.nanoTime() - start) / 1_000_000 + " ms");
+			String firstRef = onlyRef(seen, "bob");
+			assertEveryViewAgrees(topic, seen);
+
+			// update: one diff holding the new meta in joins and the old one in leaves
+			int framesBefore = watcher.frames().size();
+			bob.track(topic, Map.of("v", 2));
+			await().atMost(WITHIN).untilAsserted(() -> assertThat(factsOf(seen)).containsExactly("bob={v=2}"));
+			List<Frame> diffs = diffsSince(watcher, topic, framesBefore);
+			assertThat(diffs).hasSize(1);
+			Map<String, Object> diff = diffs.get(0).payload();
+			List<Map<String, Object>> joined = metas(diff, "joins", "bob");
+			List<Map<String, Object>> left = metas(diff, "leaves", "bob");
+			assertThat(joined).hasSize(1);
+			assertThat(left).hasSize(1);
+			assertThat(joined.get(0)).containsEntry("v", 2).containsEntry("phx_ref_prev", firstRef);
+			assertThat(joined.get(0).get("phx_ref")).isNotNull().isNotEqualTo(firstRef);
+			assertThat(left.get(0)).containsEntry("v", 1).containsEntry("phx_ref", firstRef);
+			assertEveryViewAgrees(topic, seen);
+
+			// untrack
+			bob.untrack(topic);
+			await().atMost(WITHIN).untilAsserted(() -> assertThat(factsOf(seen)).isEmpty());
+			assertEveryViewAgrees(topic, seen);
+
+			// disconnect
+			bob.track(topic, Map.of("v", 3));
+			await().atMost(WITHIN).untilAsserted(() -> assertThat(factsOf(seen)).containsExactly("bob={v=3}"));
+			assertEveryViewAgrees(topic, seen);
+			start = System.nanoTime();
+			bob.close();
+			await().atMost(WITHIN).untilAsserted(() -> assertThat(factsOf(seen)).isEmpty());
+			System.out.println("MEASURED cross-node leave (close on b -> diff on a's client): "
+					+ (System.nanoTime() - start) / 1_000_000 + " ms");
+			assertEveryViewAgrees(topic, seen);
+
+			// the client saw each change once
+			assertThat(seen.events()).extracting((event) -> event.kind() + " " + event.key() + " " + event.meta().get("v"))
+				.containsExactly("join bob 1", "join bob 2", "leave bob 1", "leave bob 2", "join bob 3", "leave bob 3");
+		}
+	}
+
+	@Test
+	void everyChangeOfAConnectedClientIsAnOriginEventOnItsNodeOnlyAndTheSameEventOnTheOther() {
+		String topic = "realtime:events-" + UUID.randomUUID();
+		try (PhoenixTestClient watcher = a.connect("watcher"); PhoenixTestClient bob = b.connect("bob")) {
+			ClientChannel seen = watcher.join(topic, "watcher");
+			bob.join(topic, "bob");
+			// each change is let through before the next: re-tracks within the coalesce window are merged
+			bob.track(topic, Map.of("v", 1));
+			await().atMost(WITHIN).untilAsserted(() -> assertThat(factsOf(seen)).containsExactly("bob={v=1}"));
+			bob.track(topic, Map.of("v", 2));
+			await().atMost(WITHIN).untilAsserted(() -> assertThat(factsOf(seen)).containsExactly("bob={v=2}"));
+			bob.untrack(topic);
+			await().atMost(WITHIN).untilAsserted(() -> assertThat(factsOf(seen)).isEmpty());
+			bob.track(topic, Map.of("v", 3));
+			await().atMost(WITHIN).untilAsserted(() -> assertThat(factsOf(seen)).containsExactly("bob={v=3}"));
+
+			assertSameEventsWithOriginOnlyOnB(topic, List.of("join bob {v=1} first=true", "join bob {v=2} first=false",
+					"leave bob {v=1} last=false", "leave bob {v=2} last=true", "join bob {v=3} first=true"));
+		}
+	}
+
+	@Test
+	void disconnectOfTheLastMemberOfATopicOnANodeIsStillAnOriginEventOnThatNode() {
+		String topic = "realtime:last-member-" + UUID.randomUUID();
+		try (PhoenixTestClient watcher = a.connect("watcher"); PhoenixTestClient bob = b.connect("bob")) {
+			ClientChannel seen = watcher.join(topic, "watcher");
+			bob.join(topic, "bob");
+			bob.track(topic, Map.of("v", 1));
+			await().atMost(WITHIN).untilAsserted(() -> assertThat(factsOf(seen)).containsExactly("bob={v=1}"));
+
+			// bob is b's only member of the topic: the node that made the change must still say so
+			bob.close();
+			await().atMost(WITHIN).untilAsserted(() -> assertThat(factsOf(seen)).isEmpty());
+
+			assertSameEventsWithOriginOnlyOnB(topic,
+					List.of("join bob {v=1} first=true", "leave bob {v=1} last=true"));
+		}
+	}
+
+	@Test
+	void gracefullyStoppedNodeRemovesItsPresencesAtOnceWithOneLeaveEach() {
+		String topic = "realtime:stopping-" + UUID.randomUUID();
+		try (PhoenixTestClient watcher = a.connect("watcher"); ClusterNode stopping = ClusterNode.start("c", redis,
+				ClusterNode.FAST)) {
+			ClientChannel seen = watcher.join(topic, "watcher");
+			List<PhoenixTestClient> leaving = new ArrayList<>();
+			for (int i = 1; i <= 3; i++) {
+				PhoenixTestClient client = stopping.connect("leaving-" + i);
+				leaving.add(client);
+				client.join(topic, "leaving-" + i);
+				client.track(topic, Map.of("n", i));
+			}
+			await().atMost(WITHIN).untilAsserted(() -> assertThat(factsOf(seen)).hasSize(3));
+			Set<String> refs = PresenceViews.ofClient(seen).keySet();
+
+			long start = System.nanoTime();
+			stopping.close();
+
+			// well before the node timeout (3s) could have reaped them
+			await().atMost(Duration.ofSeconds(2)).untilAsserted(() -> assertThat(seen.state()).isEmpty());
+			System.out.println("MEASURED graceful stop of a node -> its presences left: "
+					+ (System.nanoTime() - start) / 1_000_000 + " ms");
+			await().during(Duration.ofSeconds(1)).atMost(Duration.ofSeconds(3)).untilAsserted(() -> {
+				assertThat(seen.events().stream().filter((event) -> event.kind().equals("leave")))
+					.extracting(PhoenixTestClient.ClientEvent::ref)
+					.containsExactlyInAnyOrderElementsOf(refs);
+				assertThat(a.presence().list(topic)).isEmpty();
+				assertThat(b.presence().list(topic)).isEmpty();
+			});
+			assertThat(watcher.droppedByServer()).isFalse();
+		}
+	}
+
+	private static void assertSameEventsWithOriginOnlyOnB(String topic, List<String> expected) {
+		await().atMost(WITHIN).untilAsserted(() -> {
+			assertThat(changes(a, topic)).as("events on a").containsExactlyElementsOf(expected);
+			assertThat(changes(b, topic)).as("events on b").containsExactlyElementsOf(expected);
+		});
+		assertThat(a.events().of(topic)).as("origin flags on a").extracting(Recorded::origin).containsOnly(false);
+		assertThat(b.events().of(topic)).as("origin flags on b").extracting(Recorded::origin).containsOnly(true);
+		assertThat(a.events().of(topic)).extracting(Recorded::ref)
+			.containsExactlyElementsOf(b.events().of(topic).stream().map(Recorded::ref).toList());
+	}
+
+	private static void assertEveryViewAgrees(String topic, ClientChannel seen) {
+		await().atMost(WITHIN).untilAsserted(() -> {
+			Map<String, Fact> client = PresenceViews.ofClient(seen);
+			assertThat(PresenceViews.ofService(a.presence(), topic)).as("PresenceService.list on a").isEqualTo(client);
+			assertThat(PresenceViews.ofService(b.presence(), topic)).as("PresenceService.list on b").isEqualTo(client);
+		});
+	}
+
+	private static List<String> factsOf(ClientChannel channel) {
+		return PresenceViews.facts(PresenceViews.ofClient(channel));
+	}
+
+	private static String onlyRef(ClientChannel channel, String key) {
+		List<Map<String, Object>> metas = channel.state().get(key);
+		assertThat(metas).hasSize(1);
+		return (String) metas.get(0).get("phx_ref");
+	}
+
+	private static List<Frame> diffsSince(PhoenixTestClient client, String topic, int index) {
+		List<Frame> frames = client.frames();
+		return frames.subList(index, frames.size())
+			.stream()
+			.filter((frame) -> frame.topic().equals(topic) && frame.event().equals("presence_diff"))
+			.toList();
+	}
+
+	@SuppressWarnings("unchecked")
+	private static List<Map<String, Object>> metas(Map<String, Object> diff, String side, String key) {
+		Map<String, Object> byKey = (Map<String, Object>) diff.get(side);
+		assertThat(byKey).as(side).containsOnlyKeys(key);
+		return (List<Map<String, Object>>) ((Map<String, Object>) byKey.get(key)).get("metas");
+	}
+
+	private static List<String> changes(ClusterNode node, String topic) {
+		return node.events().of(topic).stream().map((event) -> {
+			Map<String, Object> state = event.presence().state();
+			return event.kind() + " " + event.key() + " " + state + " "
+					+ (event.kind().equals("join") ? "first=" : "last=") + event.firstOrLast();
+		}).toList();
+	}
+
+}
