@@ -7,6 +7,7 @@ import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executor;
+import java.util.concurrent.TimeUnit;
 
 import org.apache.commons.logging.Log;
 import org.apache.commons.logging.LogFactory;
@@ -21,6 +22,9 @@ import org.springframework.util.Assert;
 public final class PresenceTopics {
 
 	private static final Log logger = LogFactory.getLog(PresenceTopics.class);
+
+	/** How long a topic stays followed after its last member left. */
+	private static final Duration LINGER = Duration.ofSeconds(2);
 
 	private final String nodeId;
 
@@ -92,6 +96,7 @@ public final class PresenceTopics {
 		synchronized (this.followed) {
 			Followed existing = this.followed.get(topic);
 			if (existing != null) {
+				// also revives a replica lingering after its last member left
 				existing.count++;
 				return existing.ready;
 			}
@@ -118,13 +123,27 @@ public final class PresenceTopics {
 	}
 
 	/**
-	 * Stop following a topic once nobody on this node follows it any more.
+	 * Stop following a topic once nobody on this node follows it any more. The replica
+	 * lingers a moment first, so that the change the last member made on its way out (its
+	 * leave) still reaches it and is published as this node's event, and a member that
+	 * comes right back finds the topic followed.
 	 * @param topic the topic
 	 */
 	public void unfollow(String topic) {
 		synchronized (this.followed) {
 			Followed followed = this.followed.get(topic);
 			if (followed == null || --followed.count > 0) {
+				return;
+			}
+		}
+		CompletableFuture.delayedExecutor(LINGER.toMillis(), TimeUnit.MILLISECONDS, this.executor)
+			.execute(() -> release(topic));
+	}
+
+	private void release(String topic) {
+		synchronized (this.followed) {
+			Followed followed = this.followed.get(topic);
+			if (followed == null || followed.count > 0) {
 				return;
 			}
 			this.followed.remove(topic);
