@@ -226,6 +226,14 @@ public class PresenceProperties {
 		private int maxPendingFrames = 1000;
 
 		/**
+		 * Size of the message buffers the WebSocket container allocates for every session
+		 * (of every endpoint of the application). Presence assembles frames itself, so a
+		 * small size (e.g. 1KB) saves memory per connection; unset leaves the container's
+		 * default (8KB with Tomcat).
+		 */
+		private @Nullable DataSize containerBufferSize;
+
+		/**
 		 * Maximum number of WebSocket connections this node accepts; one more is closed at
 		 * once with status 1013 (try again later).
 		 */
@@ -307,6 +315,14 @@ public class PresenceProperties {
 
 		public void setMaxPendingFrames(int maxPendingFrames) {
 			this.maxPendingFrames = maxPendingFrames;
+		}
+
+		public @Nullable DataSize getContainerBufferSize() {
+			return this.containerBufferSize;
+		}
+
+		public void setContainerBufferSize(@Nullable DataSize containerBufferSize) {
+			this.containerBufferSize = containerBufferSize;
 		}
 
 		public int getMaxConnections() {

@@ -7,8 +7,10 @@ import org.springframework.boot.autoconfigure.AutoConfiguration;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnBean;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnClass;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnMissingBean;
+import org.springframework.boot.autoconfigure.condition.ConditionalOnProperty;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnWebApplication;
 import org.springframework.context.annotation.Bean;
+import org.springframework.util.unit.DataSize;
 import org.springframework.web.socket.config.annotation.EnableWebSocket;
 import org.springframework.web.socket.config.annotation.WebSocketConfigurer;
 
@@ -24,6 +26,7 @@ import dev.presence.websocket.PresenceKeyBinding;
 import dev.presence.websocket.PresenceWebSocketHandler;
 import dev.presence.websocket.V1JsonSerializer;
 import dev.presence.websocket.V2JsonSerializer;
+import dev.presence.websocket.WebSocketContainerBuffers;
 import tools.jackson.databind.json.JsonMapper;
 
 /**
@@ -75,6 +78,14 @@ public final class PresenceWebSocketAutoConfiguration {
 				Math.toIntExact(limits.getSendBufferSize().toBytes()), properties.getBatchWindow(),
 				executors.dispatch(), executors.scheduler(), monitor.getIfAvailable(() -> PresenceMonitor.NONE),
 				authenticator, authorizer, keyBinding, limits.getIdleTimeout()));
+	}
+
+	@Bean
+	@ConditionalOnProperty(name = "presence.limits.container-buffer-size")
+	@ConditionalOnMissingBean
+	WebSocketContainerBuffers presenceWebSocketContainerBuffers(PresenceProperties properties) {
+		DataSize size = properties.getLimits().getContainerBufferSize();
+		return new WebSocketContainerBuffers(Math.toIntExact((size != null) ? size.toBytes() : 8192));
 	}
 
 	@Bean
