@@ -1,0 +1,150 @@
+package dev.presence.security;
+
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.net.InetSocketAddress;
+import java.net.Socket;
+import java.nio.charset.StandardCharsets;
+import java.util.Base64;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.atomic.AtomicBoolean;
+
+/**
+ * A WebSocket client written by hand on a plain TCP socket, for what well-behaved clients
+ * never do: stop reading, or send bytes that are not UTF-8 in a text frame. It does the
+ * upgrade (RFC 6455 §4.1), sends masked frames, and reads only if asked to.
+ */
+final class RawWebSocket implements AutoCloseable {
+
+	static final int TEXT = 0x1;
+
+	static final int BINARY = 0x2;
+
+	private final Socket socket;
+
+	private final OutputStream out;
+
+	private final AtomicBoolean eof = new AtomicBoolean();
+
+	private RawWebSocket(Socket socket) throws IOException {
+		this.socket = socket;
+		this.out = socket.getOutputStream();
+	}
+
+	/**
+	 * Upgrade a new TCP connection to a WebSocket.
+	 * @param receiveBufferSize the socket's receive buffer, small for a client that
+	 * does not read
+	 */
+	static RawWebSocket connect(int port, String query, int receiveBufferSize) throws IOException {
+		Socket socket = new Socket();
+		socket.setReceiveBufferSize(receiveBufferSize);
+		socket.setSoTimeout(10_000);
+		socket.connect(new InetSocketAddress("localhost", port), 5000);
+		byte[] nonce = new byte[16];
+		ThreadLocalRandom.current().nextBytes(nonce);
+		String request = "GET /realtime/v1/websocket?" + query + "&vsn=2.0.0 HTTP/1.1\r\n" + "Host: localhost:" + port
+				+ "\r\n" + "Upgrade: websocket\r\n" + "Connection: Upgrade\r\n" + "Sec-WebSocket-Key: "
+				+ Base64.getEncoder().encodeToString(nonce) + "\r\n" + "Sec-WebSocket-Version: 13\r\n\r\n";
+		socket.getOutputStream().write(request.getBytes(StandardCharsets.US_ASCII));
+		socket.getOutputStream().flush();
+		String response = readHead(socket.getInputStream());
+		if (!response.startsWith("HTTP/1.1 101")) {
+			socket.close();
+			throw new IOException("upgrade refused: " + response);
+		}
+		return new RawWebSocket(socket);
+	}
+
+	private static String readHead(InputStream in) throws IOException {
+		ByteArrayOutputStream head = new ByteArrayOutputStream();
+		int matched = 0;
+		byte[] end = { '\r', '\n', '\r', '\n' };
+		while (matched < 4) {
+			int b = in.read();
+			if (b < 0) {
+				throw new IOException("connection closed during the upgrade: " + head);
+			}
+			head.write(b);
+			matched = (b == end[matched]) ? matched + 1 : (b == '\r') ? 1 : 0;
+		}
+		return head.toString(StandardCharsets.US_ASCII);
+	}
+
+	void sendText(String text) throws IOException {
+		send(TEXT, text.getBytes(StandardCharsets.UTF_8));
+	}
+
+	/**
+	 * Send one final frame with a masked payload.
+	 */
+	synchronized void send(int opcode, byte[] payload) throws IOException {
+		ByteArrayOutputStream frame = new ByteArrayOutputStream(payload.length + 14);
+		frame.write(0x80 | opcode);
+		if (payload.length < 126) {
+			frame.write(0x80 | payload.length);
+		}
+		else if (payload.length < 65536) {
+			frame.write(0x80 | 126);
+			frame.write(payload.length >>> 8);
+			frame.write(payload.length);
+		}
+		else {
+			frame.write(0x80 | 127);
+			for (int shift = 56; shift >= 0; shift -= 8) {
+				frame.write((int) ((long) payload.length >>> shift));
+			}
+		}
+		byte[] mask = new byte[4];
+		ThreadLocalRandom.current().nextBytes(mask);
+		frame.write(mask, 0, 4);
+		for (int i = 0; i < payload.length; i++) {
+			frame.write(payload[i] ^ mask[i % 4]);
+		}
+		this.out.write(frame.toByteArray());
+		this.out.flush();
+	}
+
+	/**
+	 * Read and drop everything the server sends, on a daemon thread, until the
+	 * connection ends.
+	 */
+	void drain() {
+		Thread reader = new Thread(() -> {
+			byte[] buffer = new byte[8192];
+			try {
+				this.socket.setSoTimeout(0);
+				InputStream in = this.socket.getInputStream();
+				while (in.read(buffer) >= 0) {
+					// dropped
+				}
+			}
+			catch (IOException ex) {
+				// the end, as EOF is
+			}
+			this.eof.set(true);
+		}, "raw-websocket-drain");
+		reader.setDaemon(true);
+		reader.start();
+	}
+
+	/**
+	 * Whether the drained connection has ended.
+	 */
+	boolean ended() {
+		return this.eof.get() || this.socket.isClosed();
+	}
+
+	@Override
+	public void close() {
+		try {
+			this.socket.close();
+		}
+		catch (IOException ex) {
+			// closing anyway
+		}
+	}
+
+}
