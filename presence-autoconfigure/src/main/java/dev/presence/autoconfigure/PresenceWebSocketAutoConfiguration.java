@@ -76,7 +76,7 @@ public final class PresenceWebSocketAutoConfiguration {
 		return new PresenceWebSocketHandler(new PresenceEndpointSettings(topics, JsonMapper.builder().build(),
 				channelLimits, limits.getMaxConnections(), limits.getSendTimeLimit(),
 				Math.toIntExact(limits.getSendBufferSize().toBytes()), properties.getBatchWindow(),
-				executors.dispatch(), executors.scheduler(), monitor.getIfAvailable(() -> PresenceMonitor.NONE),
+				executors.dispatch(), executors.send(), executors.scheduler(), monitor.getIfAvailable(() -> PresenceMonitor.NONE),
 				authenticator, authorizer, keyBinding, limits.getIdleTimeout()));
 	}
 

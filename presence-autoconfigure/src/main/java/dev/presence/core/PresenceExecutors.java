@@ -19,11 +19,15 @@ import org.springframework.scheduling.concurrent.CustomizableThreadFactory;
  */
 public final class PresenceExecutors implements DisposableBean {
 
+	private static final int SEND_THREADS = 16;
+
 	private final ThreadPoolExecutor dispatch;
 
 	private final ThreadPoolExecutor events;
 
 	private final ScheduledThreadPoolExecutor scheduler;
+
+	private final ThreadPoolExecutor send;
 
 	/**
 	 * Create the executors.
@@ -37,6 +41,11 @@ public final class PresenceExecutors implements DisposableBean {
 		this.events = new ThreadPoolExecutor(1, 1, 60, TimeUnit.SECONDS, new LinkedBlockingQueue<>(eventQueueCapacity),
 				new CustomizableThreadFactory("presence-events-"));
 		this.events.allowCoreThreadTimeOut(true);
+		// writes may block on a client that stops reading (until the send time limit): more
+		// threads than cores, so that a few such clients cannot hold up everyone's writes
+		this.send = new ThreadPoolExecutor(SEND_THREADS, SEND_THREADS, 60, TimeUnit.SECONDS,
+				new LinkedBlockingQueue<>(), new CustomizableThreadFactory("presence-send-"));
+		this.send.allowCoreThreadTimeOut(true);
 		this.scheduler = new ScheduledThreadPoolExecutor(1, new CustomizableThreadFactory("presence-timer-"));
 		this.scheduler.setRemoveOnCancelPolicy(true);
 	}
@@ -59,6 +68,14 @@ public final class PresenceExecutors implements DisposableBean {
 	}
 
 	/**
+	 * The executor that writes to clients, one write per client at a time.
+	 * @return the send executor
+	 */
+	public ExecutorService send() {
+		return this.send;
+	}
+
+	/**
 	 * The executor that runs event listeners.
 	 * @return the events executor
 	 */
@@ -71,6 +88,7 @@ public final class PresenceExecutors implements DisposableBean {
 		this.dispatch.shutdown();
 		this.events.shutdown();
 		this.scheduler.shutdown();
+		this.send.shutdown();
 	}
 
 }

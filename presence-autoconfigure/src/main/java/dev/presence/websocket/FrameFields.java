@@ -3,6 +3,7 @@ package dev.presence.websocket;
 import org.jspecify.annotations.Nullable;
 
 import tools.jackson.core.JacksonException;
+import tools.jackson.core.exc.StreamConstraintsException;
 import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.json.JsonMapper;
 
@@ -17,6 +18,10 @@ final class FrameFields {
 	static JsonNode parse(JsonMapper mapper, String text) {
 		try {
 			return mapper.readTree(text);
+		}
+		catch (StreamConstraintsException ex) {
+			throw new PhoenixProtocolException("malformed frame: nested or sized beyond what the server reads ("
+					+ ex.getOriginalMessage() + ")", null, null);
 		}
 		catch (JacksonException ex) {
 			throw new PhoenixProtocolException("malformed frame: not JSON", null, null);
@@ -39,6 +44,14 @@ final class FrameFields {
 		if (!payload.isObject()) {
 			throw new PhoenixProtocolException("malformed frame: payload must be an object", refText, topicText);
 		}
+		String invalid = firstInvalid(payload);
+		if (invalid == null && (hasUnpairedSurrogate(topicText) || hasUnpairedSurrogate(event.asString()))) {
+			invalid = "a string holds an unpaired surrogate (not valid Unicode)";
+		}
+		if (invalid != null) {
+			throw new PhoenixProtocolException("malformed frame: " + invalid, refText,
+					hasUnpairedSurrogate(topicText) ? null : topicText);
+		}
 		return new PhoenixFrame(lenientText(joinRef), refText, topicText, event.asString(), payload);
 	}
 
@@ -57,6 +70,59 @@ final class FrameFields {
 			return node.asString();
 		}
 		return null;
+	}
+
+	/**
+	 * What makes a payload unfit to be stored and sent on to others, or {@code null}: text
+	 * that is not valid Unicode (it cannot be written as UTF-8 to the other members) and
+	 * numbers no JSON reader could read back.
+	 */
+	private static @Nullable String firstInvalid(JsonNode node) {
+		if (node.isString()) {
+			return hasUnpairedSurrogate(node.asString())
+					? "a string holds an unpaired surrogate (not valid Unicode)" : null;
+		}
+		if (node.isFloatingPointNumber() && !Double.isFinite(node.doubleValue())) {
+			return "a number is out of range";
+		}
+		if (node.isObject()) {
+			for (var property : node.properties()) {
+				if (hasUnpairedSurrogate(property.getKey())) {
+					return "a field name holds an unpaired surrogate (not valid Unicode)";
+				}
+				String invalid = firstInvalid(property.getValue());
+				if (invalid != null) {
+					return invalid;
+				}
+			}
+		}
+		else if (node.isArray()) {
+			for (JsonNode element : node) {
+				String invalid = firstInvalid(element);
+				if (invalid != null) {
+					return invalid;
+				}
+			}
+		}
+		return null;
+	}
+
+	private static boolean hasUnpairedSurrogate(String text) {
+		for (int i = 0; i < text.length(); i++) {
+			char c = text.charAt(i);
+			if (Character.isHighSurrogate(c)) {
+				if (i + 1 < text.length() && Character.isLowSurrogate(text.charAt(i + 1))) {
+					i++;
+				}
+				else {
+					return true;
+				}
+			}
+			else if (Character.isLowSurrogate(c)) {
+				return true;
+			}
+		}
+		return false;
 	}
 
 	private static boolean isRef(JsonNode node) {

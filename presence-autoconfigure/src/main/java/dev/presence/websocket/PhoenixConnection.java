@@ -1,6 +1,5 @@
 package dev.presence.websocket;
 
-import java.io.IOException;
 import java.security.Principal;
 import java.time.Duration;
 import java.time.Instant;
@@ -18,7 +17,6 @@ import org.apache.commons.logging.LogFactory;
 import org.jspecify.annotations.Nullable;
 import org.springframework.web.socket.CloseStatus;
 import org.springframework.web.socket.WebSocketSession;
-import org.springframework.web.socket.handler.SessionLimitExceededException;
 
 import dev.presence.core.Presence;
 import dev.presence.core.TopicReplica;
@@ -44,6 +42,8 @@ final class PhoenixConnection {
 	static final CompletableFuture<Void> DONE = CompletableFuture.completedFuture(null);
 
 	private final WebSocketSession session;
+
+	private final ClientOutbox outbox;
 
 	private final PhoenixSerializer serializer;
 
@@ -79,8 +79,9 @@ final class PhoenixConnection {
 	private volatile long lastReceivedNanos = System.nanoTime();
 
 	PhoenixConnection(WebSocketSession session, PhoenixSerializer serializer, ConnectionServices services,
-			@Nullable Principal principal, @Nullable String apiKey) {
+			ClientOutbox outbox, @Nullable Principal principal, @Nullable String apiKey) {
 		this.session = session;
+		this.outbox = outbox;
 		this.serializer = serializer;
 		this.services = services;
 		this.messages = services.messages();
@@ -511,30 +512,23 @@ final class PhoenixConnection {
 	}
 
 	void send(OutboundFrame frame) {
-		if (this.closed || !this.session.isOpen()) {
-			return;
-		}
-		try {
-			this.session.sendMessage(frame.encodedFor(this.serializer));
-		}
-		catch (SessionLimitExceededException ex) {
-			logger.info("Closing connection " + id() + ", it does not keep up: " + ex.getMessage());
-			this.services.monitor().slowClientClosed();
-			closeSession(ex.getStatus().withReason("client too slow"));
-		}
-		catch (IOException | RuntimeException ex) {
-			logger.debug("Could not send to connection " + id() + ", closing it: " + ex);
-			closeSession(CloseStatus.SESSION_NOT_RELIABLE);
+		if (!this.closed) {
+			this.outbox.send(frame.encodedFor(this.serializer));
 		}
 	}
 
+	/**
+	 * Close the WebSocket; its channels end when the container reports it closed.
+	 */
 	void closeSession(CloseStatus status) {
-		try {
-			this.session.close(status);
-		}
-		catch (IOException | RuntimeException ex) {
-			logger.debug("Could not close connection " + id() + ": " + ex);
-		}
+		this.outbox.close(status);
+	}
+
+	/**
+	 * Close the client when a write to it has been blocked past the send time limit.
+	 */
+	void closeIfStuck(long now) {
+		this.outbox.closeIfStuck(now);
 	}
 
 }

@@ -3,6 +3,7 @@ package dev.presence.websocket;
 import java.io.IOException;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.Executor;
 import java.util.concurrent.TimeUnit;
 
 import org.apache.commons.logging.Log;
@@ -14,26 +15,30 @@ import org.springframework.web.socket.TextMessage;
 import org.springframework.web.socket.WebSocketHandler;
 import org.springframework.web.socket.WebSocketMessage;
 import org.springframework.web.socket.WebSocketSession;
-import org.springframework.web.socket.handler.ConcurrentWebSocketSessionDecorator;
+import org.springframework.web.socket.adapter.NativeWebSocketSession;
 import org.springframework.web.util.UriComponentsBuilder;
 
 
 /**
  * The WebSocket endpoint the Supabase and Phoenix clients connect to. Each session gets a
  * {@link PhoenixConnection} speaking the serializer its {@code vsn} asked for (chosen by
- * {@link PhoenixHandshakeInterceptor}); sends go through a
- * {@link ConcurrentWebSocketSessionDecorator}, so a client that stops reading is closed
- * once its buffer or send time limit is exceeded.
+ * {@link PhoenixHandshakeInterceptor}); sends go through a {@link ClientOutbox}, so a
+ * client that stops reading is closed once its buffer or send time limit is exceeded,
+ * and slows nobody else down.
  */
 public final class PresenceWebSocketHandler implements WebSocketHandler {
 
 	private static final Log logger = LogFactory.getLog(PresenceWebSocketHandler.class);
+
+	private static final String BLOCKING_SEND_TIMEOUT = "org.apache.tomcat.websocket.BLOCKING_SEND_TIMEOUT";
 
 	private final ConnectionServices services;
 
 	private final int maxConnections;
 
 	private final long idleTimeoutNanos;
+
+	private final Executor sendPool;
 
 	private final int sendTimeLimitMillis;
 
@@ -54,11 +59,11 @@ public final class PresenceWebSocketHandler implements WebSocketHandler {
 				settings.authorizer(), settings.keyBinding());
 		this.maxConnections = settings.maxConnections();
 		this.idleTimeoutNanos = settings.idleTimeout().toNanos();
-		if (this.idleTimeoutNanos > 0) {
-			long sweep = Math.max(100, Math.min(1000, settings.idleTimeout().toMillis() / 4));
-			settings.scheduler()
-				.scheduleWithFixedDelay(this::closeIdleConnections, sweep, sweep, TimeUnit.MILLISECONDS);
-		}
+		this.sendPool = settings.sendPool();
+		long shortest = Math.min(settings.sendTimeLimit().toMillis(),
+				(this.idleTimeoutNanos > 0) ? settings.idleTimeout().toMillis() : Long.MAX_VALUE);
+		long sweep = Math.max(100, Math.min(1000, shortest / 4));
+		settings.scheduler().scheduleWithFixedDelay(this::sweep, sweep, sweep, TimeUnit.MILLISECONDS);
 		this.sendTimeLimitMillis = Math.toIntExact(settings.sendTimeLimit().toMillis());
 		this.sendBufferSizeLimit = settings.sendBufferSize();
 	}
@@ -91,11 +96,17 @@ public final class PresenceWebSocketHandler implements WebSocketHandler {
 		if (serializer == null) {
 			serializer = new V1JsonSerializer(this.services.messages().mapper());
 		}
-		WebSocketSession decorated = new ConcurrentWebSocketSessionDecorator(session, this.sendTimeLimitMillis,
-				this.sendBufferSizeLimit, ConcurrentWebSocketSessionDecorator.OverflowStrategy.TERMINATE);
+		if (session instanceof NativeWebSocketSession nativeSession
+				&& nativeSession.getNativeSession() instanceof jakarta.websocket.Session container) {
+			// Tomcat: a blocked write gives up after the send time limit instead of its 20 s default
+			container.getUserProperties().put(BLOCKING_SEND_TIMEOUT, (long) this.sendTimeLimitMillis);
+		}
+		ClientOutbox outbox = new ClientOutbox(session, this.sendPool, this.services.executor(),
+				this.sendBufferSizeLimit, TimeUnit.MILLISECONDS.toNanos(this.sendTimeLimitMillis),
+				this.services.monitor());
 		String apiKey = (session.getUri() != null)
 				? UriComponentsBuilder.fromUri(session.getUri()).build().getQueryParams().getFirst("apikey") : null;
-		PhoenixConnection connection = new PhoenixConnection(decorated, serializer, this.services,
+		PhoenixConnection connection = new PhoenixConnection(session, serializer, this.services, outbox,
 				session.getPrincipal(), apiKey);
 		this.connections.put(session.getId(), connection);
 		if (logger.isDebugEnabled()) {
@@ -104,14 +115,16 @@ public final class PresenceWebSocketHandler implements WebSocketHandler {
 	}
 
 	/**
-	 * Close the connections that sent nothing, not even a heartbeat, for the idle timeout:
-	 * their presences leave as with any closed connection. Done here rather than by the
-	 * container, whose own idle check runs only every few seconds.
+	 * Close the connections that sent nothing, not even a heartbeat, for the idle timeout
+	 * (their presences leave as with any closed connection), and those a write has been
+	 * stuck on past the send time limit. Done here rather than by the container, whose own
+	 * idle check runs only every few seconds.
 	 */
-	private void closeIdleConnections() {
+	private void sweep() {
 		long now = System.nanoTime();
 		for (PhoenixConnection connection : this.connections.values()) {
-			if (now - connection.lastReceivedNanos() > this.idleTimeoutNanos) {
+			connection.closeIfStuck(now);
+			if (this.idleTimeoutNanos > 0 && now - connection.lastReceivedNanos() > this.idleTimeoutNanos) {
 				logger.debug("Closing connection " + connection.id() + ", silent past the idle timeout");
 				connection.closeSession(CloseStatus.POLICY_VIOLATION.withReason("idle timeout"));
 			}
