@@ -35,11 +35,10 @@ class CrossNodeClientConformanceTests {
 	}
 
 	private static ConfigurableApplicationContext startNode(String id) {
-		return new SpringApplicationBuilder(SampleApplication.class)
-			.properties("server.port=0", "spring.data.redis.host=" + redis.host(),
-					"spring.data.redis.port=" + redis.port(), "presence.node-id=" + id,
-					"presence.limits.max-state-size=4KB")
-			.run();
+		// command-line arguments, not default properties: those would lose to application.yml
+		return new SpringApplicationBuilder(SampleApplication.class).run("--server.port=0",
+				"--spring.data.redis.host=" + redis.host(), "--spring.data.redis.port=" + redis.port(),
+				"--presence.node-id=" + id, "--presence.limits.max-state-size=4KB");
 	}
 
 	@AfterAll
