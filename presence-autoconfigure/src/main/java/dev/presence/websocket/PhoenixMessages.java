@@ -81,6 +81,10 @@ final class PhoenixMessages {
 		return new PhoenixFrame(joinRef, null, topic, "presence_state", byKey(presences, metas));
 	}
 
+	PhoenixFrame diff(String topic, PresenceDiff diff) {
+		return diff(topic, diff, this::meta);
+	}
+
 	PhoenixFrame diff(String topic, PresenceDiff diff, Function<Presence, ObjectNode> metas) {
 		ObjectNode payload = this.mapper.createObjectNode();
 		payload.set("joins", byKey(diff.joins(), metas));
