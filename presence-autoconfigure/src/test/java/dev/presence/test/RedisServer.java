@@ -49,11 +49,20 @@ public final class RedisServer implements AutoCloseable {
 
 	private final List<String> extraArguments;
 
+	/** Arguments that must come first, before the options (a Sentinel's config file). */
+	private final List<String> leadingArguments;
+
 	private final Thread shutdownHook;
 
 	private @Nullable Process process;
 
 	private RedisServer(Path executable, Path directory, int port, List<String> extraArguments) {
+		this(executable, directory, port, extraArguments, List.of());
+	}
+
+	private RedisServer(Path executable, Path directory, int port, List<String> extraArguments,
+			List<String> leadingArguments) {
+		this.leadingArguments = List.copyOf(leadingArguments);
 		this.executable = executable;
 		this.directory = directory;
 		this.port = port;
@@ -97,6 +106,32 @@ public final class RedisServer implements AutoCloseable {
 			}
 		}
 		throw failure;
+	}
+
+	/**
+	 * Start a Sentinel that monitors a master under a name, as Spring Boot's
+	 * {@code spring.data.redis.sentinel.*} settings expect.
+	 * @param master the master to monitor
+	 * @param masterName the name Sentinel gives it
+	 * @return the running Sentinel
+	 */
+	public static RedisServer startSentinel(RedisServer master, String masterName) {
+		Path executable = findExecutable("redis-server");
+		Path directory = createDirectory();
+		Path config = directory.resolve("sentinel.conf");
+		try {
+			// Sentinel rewrites its config file, so it needs one of its own
+			Files.writeString(config, "sentinel monitor " + masterName + " " + HOST + " " + master.port() + " 1\n"
+					+ "sentinel down-after-milliseconds " + masterName + " 1000\n");
+		}
+		catch (IOException ex) {
+			throw new UncheckedIOException("Cannot write " + config, ex);
+		}
+		RedisServer sentinel = new RedisServer(executable, directory, freePort(0), List.of(),
+				List.of(config.toString(), "--sentinel"));
+		sentinel.launch();
+		Runtime.getRuntime().addShutdownHook(sentinel.shutdownHook);
+		return sentinel;
 	}
 
 	public String host() {
@@ -162,7 +197,9 @@ public final class RedisServer implements AutoCloseable {
 
 	private void launch() {
 		Path log = this.directory.resolve("redis.log");
-		List<String> command = new ArrayList<>(List.of(this.executable.toString(), "--bind", HOST, "--port",
+		List<String> command = new ArrayList<>(List.of(this.executable.toString()));
+		command.addAll(this.leadingArguments);
+		command.addAll(List.of("--bind", HOST, "--port",
 				Integer.toString(this.port), "--save", "", "--appendonly", "no", "--dir", this.directory.toString(),
 				"--daemonize", "no", "--loglevel", "warning"));
 		command.addAll(this.extraArguments);
