@@ -123,10 +123,16 @@ public final class PresenceWebSocketHandler implements WebSocketHandler {
 	private void sweep() {
 		long now = System.nanoTime();
 		for (PhoenixConnection connection : this.connections.values()) {
-			connection.closeIfStuck(now);
-			if (this.idleTimeoutNanos > 0 && now - connection.lastReceivedNanos() > this.idleTimeoutNanos) {
-				logger.debug("Closing connection " + connection.id() + ", silent past the idle timeout");
-				connection.closeSession(CloseStatus.POLICY_VIOLATION.withReason("idle timeout"));
+			try {
+				connection.closeIfStuck(now);
+				if (this.idleTimeoutNanos > 0 && now - connection.lastReceivedNanos() > this.idleTimeoutNanos) {
+					logger.debug("Closing connection " + connection.id() + ", silent past the idle timeout");
+					connection.closeSession(CloseStatus.POLICY_VIOLATION.withReason("idle timeout"));
+				}
+			}
+			catch (RuntimeException ex) {
+				// a failure must not cancel the sweep, which a scheduled task that throws would
+				logger.warn("Could not check connection " + connection.id() + " for idleness", ex);
 			}
 		}
 	}
