@@ -91,7 +91,13 @@ final class RedisPresenceHeartbeat {
 		});
 		scheduler.scheduleWithFixedDelay(() -> {
 			if (!this.paused) {
-				beat(connection, timeout);
+				try {
+					beat(connection, timeout);
+				}
+				catch (RuntimeException ex) {
+					// a scheduled task that throws is never run again: this node would look dead
+					logger.warn("Presence heartbeat of node '" + this.nodeId + "' failed, trying again next beat", ex);
+				}
 			}
 		}, 0, this.interval.toMillis(), TimeUnit.MILLISECONDS);
 		this.scheduler = scheduler;
