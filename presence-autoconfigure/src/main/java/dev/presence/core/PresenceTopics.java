@@ -38,7 +38,10 @@ public final class PresenceTopics {
 
 	private final PresenceMonitor monitor;
 
-	/** Refs of this node's changes on their way through the store, with their start times. */
+	/**
+	 * Refs of this node's changes on their way through the store, with their start times;
+	 * at most one per live presence, since an update or untrack drops its predecessor's.
+	 */
 	private final Map<String, Long> inFlight = new ConcurrentHashMap<>();
 
 	private final PresenceRefs refs = new PresenceRefs();
@@ -195,6 +198,10 @@ public final class PresenceTopics {
 			@Nullable Presence replaced) {
 		String previousRef = (replaced != null) ? replaced.ref() : null;
 		Presence presence = new Presence(this.refs.newRef(), previousRef, state);
+		if (previousRef != null) {
+			// its change may never have been applied here (a resync took it in instead)
+			this.inFlight.remove(previousRef);
+		}
 		this.inFlight.put(presence.ref(), System.nanoTime());
 		return this.store.put(topic, new PresenceEntry(key, presence, this.nodeId), previousRef)
 			.whenComplete((stored, ex) -> {
@@ -219,6 +226,7 @@ public final class PresenceTopics {
 	 * @return a future completed once the presence is gone
 	 */
 	public CompletableFuture<Void> untrack(String topic, Presence presence) {
+		this.inFlight.remove(presence.ref());
 		return this.store.remove(topic, presence.ref());
 	}
 
