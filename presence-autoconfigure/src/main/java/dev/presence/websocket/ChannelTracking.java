@@ -50,8 +50,7 @@ final class ChannelTracking {
 			return PhoenixConnection.DONE;
 		}
 		ChannelLimits limits = this.services.limits();
-		if (channel.countMessage(System.nanoTime(), limits.presenceMessageWindow().toNanos()) > limits
-			.maxPresenceMessages()) {
+		if (channel.countMessage(System.nanoTime()) > limits.maxPresenceMessages()) {
 			this.services.monitor().frameRejected("presence-rate");
 			return this.connection.shutDown(channel, "Client presence rate limit exceeded");
 		}

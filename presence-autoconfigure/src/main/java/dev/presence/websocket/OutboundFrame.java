@@ -19,10 +19,6 @@ final class OutboundFrame {
 		this.frame = frame;
 	}
 
-	PhoenixFrame frame() {
-		return this.frame;
-	}
-
 	TextMessage encodedFor(PhoenixSerializer serializer) {
 		boolean first = V1JsonSerializer.VERSION.equals(serializer.version());
 		TextMessage message = first ? this.v1 : this.v2;

@@ -47,12 +47,11 @@ final class PhoenixChannel {
 
 	private long lastWriteNanos;
 
-	private long windowStartNanos;
-
-	private int messagesInWindow;
+	private final FixedWindowCounter presenceMessages;
 
 	PhoenixChannel(PhoenixConnection connection, String topic, boolean privateChannel, String joinRef, String key,
-			PresenceIdentity identity, boolean presenceEnabled) {
+			PresenceIdentity identity, boolean presenceEnabled, long presenceMessageWindowNanos) {
+		this.presenceMessages = new FixedWindowCounter(presenceMessageWindowNanos);
 		this.connection = connection;
 		this.topic = topic;
 		this.storeTopic = privateChannel ? PRIVATE_PREFIX + topic : topic;
@@ -169,12 +168,8 @@ final class PhoenixChannel {
 	 * Count one presence message against the channel's fixed window.
 	 * @return the number of messages in the current window, this one included
 	 */
-	int countMessage(long nowNanos, long windowNanos) {
-		if (this.messagesInWindow == 0 || nowNanos - this.windowStartNanos >= windowNanos) {
-			this.windowStartNanos = nowNanos;
-			this.messagesInWindow = 0;
-		}
-		return ++this.messagesInWindow;
+	int countMessage(long nowNanos) {
+		return this.presenceMessages.increment(nowNanos);
 	}
 
 }

@@ -70,9 +70,7 @@ final class PhoenixConnection {
 	private long partialBytes;
 
 	// touched only by the frame handling
-	private long joinWindowStart;
-
-	private int joinsInWindow;
+	private final FixedWindowCounter joins = new FixedWindowCounter(TimeUnit.SECONDS.toNanos(1));
 
 	private volatile boolean closed;
 
@@ -333,7 +331,7 @@ final class PhoenixConnection {
 		if (this.channels.size() >= this.services.limits().maxChannels()) {
 			return refuseJoin(joinRef, topic, "ChannelRateLimitReached: Too many channels");
 		}
-		if (!countJoin()) {
+		if (this.joins.increment(System.nanoTime()) > this.services.limits().maxJoinsPerSecond()) {
 			return refuseJoin(joinRef, topic, "ClientJoinRateLimitReached: Too many joins per second");
 		}
 		PresenceIdentity identity;
@@ -361,7 +359,7 @@ final class PhoenixConnection {
 					+ ex.getMessage());
 		}
 		PhoenixChannel channel = new PhoenixChannel(this, topic, config.privateChannel(), joinRef, key, identity,
-				config.presenceEnabled());
+				config.presenceEnabled(), this.services.limits().presenceMessageWindow().toNanos());
 		this.channels.put(topic, channel);
 		scheduleExpiry(channel, identity);
 		CompletableFuture<Void> joined = new CompletableFuture<>();
@@ -392,15 +390,6 @@ final class PhoenixConnection {
 		this.services.monitor().frameRejected("join-refused");
 		send(this.messages.error(joinRef, joinRef, topic, reason));
 		return DONE;
-	}
-
-	private boolean countJoin() {
-		long now = System.nanoTime();
-		if (this.joinsInWindow == 0 || now - this.joinWindowStart >= TimeUnit.SECONDS.toNanos(1)) {
-			this.joinWindowStart = now;
-			this.joinsInWindow = 0;
-		}
-		return ++this.joinsInWindow <= this.services.limits().maxJoinsPerSecond();
 	}
 
 	private PresenceIdentity authenticate(@Nullable String accessToken) {
