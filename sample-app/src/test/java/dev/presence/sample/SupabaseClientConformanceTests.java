@@ -1,18 +1,14 @@
 package dev.presence.sample;
 
-import java.io.BufferedReader;
-import java.io.File;
 import java.io.IOException;
-import java.io.InputStreamReader;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.attribute.FileTime;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import java.util.stream.Stream;
@@ -45,8 +41,6 @@ class SupabaseClientConformanceTests {
 
 	private static final Duration SUITE_TIMEOUT = Duration.ofMinutes(5);
 
-	private static final Duration INSTALL_TIMEOUT = Duration.ofMinutes(5);
-
 	private static RedisServer redis;
 
 	@LocalServerPort
@@ -77,9 +71,8 @@ class SupabaseClientConformanceTests {
 	 */
 	static Stream<DynamicTest> runSuite(String name, Map<String, String> urls) throws Exception {
 		Path jsDir = locateSuite();
-		Path node = executableOnPath("node");
-		Path npm = executableOnPath("npm");
-		installDependenciesIfStale(npm, jsDir);
+		Path node = NodeCommands.executable("node");
+		NodeCommands.installDependenciesIfStale(jsDir);
 		Path reportDir = jsDir.resolve("../../../target/client-conformance").normalize();
 		Files.createDirectories(reportDir);
 		Path tapFile = reportDir.resolve(name + ".tap");
@@ -91,9 +84,9 @@ class SupabaseClientConformanceTests {
 				"--test-reporter-destination=stdout", "--test-reporter=tap",
 				"--test-reporter-destination=" + tapFile));
 		command.addAll(testFiles(jsDir));
-		Map<String, String> env = new java.util.HashMap<>(urls);
+		Map<String, String> env = new HashMap<>(urls);
 		env.put("NO_COLOR", "1");
-		RunResult run = run(command, jsDir, env, SUITE_TIMEOUT);
+		NodeCommands.Result run = NodeCommands.run(command, jsDir, env, SUITE_TIMEOUT, "node");
 
 		List<TapResult> results = Files.exists(tapFile)
 				? TapParser.parse(Files.readAllLines(tapFile, StandardCharsets.UTF_8)) : List.of();
@@ -104,18 +97,18 @@ class SupabaseClientConformanceTests {
 		boolean anyFailureParsed = results.stream().anyMatch((result) -> !result.ok());
 		if (run.timedOut()) {
 			tests.add(DynamicTest.dynamicTest("node --test finished within " + SUITE_TIMEOUT.toMinutes() + " min", () -> {
-				throw new AssertionFailedError("node --test was killed after " + SUITE_TIMEOUT + "; output:\n" + run.tail());
+				throw new AssertionFailedError("node --test was killed after " + SUITE_TIMEOUT + "; output:\n" + run.output());
 			}));
 		}
 		else if (run.exitCode() != 0 && !anyFailureParsed) {
 			tests.add(DynamicTest.dynamicTest("node --test exit status", () -> {
 				throw new AssertionFailedError("node --test exited with " + run.exitCode()
-						+ " but no failing case was reported; output:\n" + run.tail());
+						+ " but no failing case was reported; output:\n" + run.output());
 			}));
 		}
 		if (results.isEmpty() && !run.timedOut() && run.exitCode() == 0) {
 			tests.add(DynamicTest.dynamicTest("node --test reported cases", () -> {
-				throw new AssertionFailedError("node --test reported no case; output:\n" + run.tail());
+				throw new AssertionFailedError("node --test reported no case; output:\n" + run.output());
 			}));
 		}
 		return tests.stream();
@@ -138,44 +131,6 @@ class SupabaseClientConformanceTests {
 				+ candidates.stream().map((p) -> p.toAbsolutePath().toString()).toList());
 	}
 
-	private static Path executableOnPath(String name) {
-		String path = System.getenv("PATH");
-		boolean windows = System.getProperty("os.name", "").toLowerCase().startsWith("windows");
-		List<String> names = windows ? List.of(name + ".exe", name + ".cmd", name) : List.of(name);
-		if (path != null) {
-			for (String dir : path.split(Pattern.quote(File.pathSeparator))) {
-				for (String candidate : names) {
-					Path file = Path.of(dir).resolve(candidate);
-					if (Files.isRegularFile(file) && Files.isExecutable(file)) {
-						return file;
-					}
-				}
-			}
-		}
-		throw new IllegalStateException("'" + name + "' was not found on the PATH (" + path
-				+ "). The Supabase client conformance tests need Node.js 20 or later and npm: install them "
-				+ "and put them on the PATH.");
-	}
-
-	private static void installDependenciesIfStale(Path npm, Path jsDir) throws Exception {
-		Path lock = jsDir.resolve("package-lock.json");
-		Path installed = jsDir.resolve("node_modules").resolve(".package-lock.json");
-		if (Files.exists(installed) && !lastModified(installed).toInstant()
-			.isBefore(lastModified(lock).toInstant())) {
-			return;
-		}
-		RunResult install = run(List.of(npm.toString(), "ci", "--no-audit", "--no-fund"), jsDir, Map.of(),
-				INSTALL_TIMEOUT);
-		if (install.timedOut() || install.exitCode() != 0) {
-			throw new IllegalStateException("npm ci in " + jsDir + " failed ("
-					+ (install.timedOut() ? "timed out" : "exit " + install.exitCode()) + "):\n" + install.tail());
-		}
-	}
-
-	private static FileTime lastModified(Path file) throws IOException {
-		return Files.getLastModifiedTime(file);
-	}
-
 	private static List<String> testFiles(Path jsDir) throws IOException {
 		try (Stream<Path> files = Files.list(jsDir)) {
 			List<String> names = files.map((file) -> file.getFileName().toString())
@@ -187,69 +142,6 @@ class SupabaseClientConformanceTests {
 			}
 			return names;
 		}
-	}
-
-	/**
-	 * Runs a command, copying its output (stdout and stderr) line by line to this JVM's stdout, and
-	 * kills it with its descendants when it does not finish in time.
-	 */
-	private static RunResult run(List<String> command, Path dir, Map<String, String> env, Duration timeout)
-			throws Exception {
-		System.out.println("[client-conformance] " + String.join(" ", command) + " (in " + dir + ")");
-		ProcessBuilder builder = new ProcessBuilder(command).directory(dir.toFile()).redirectErrorStream(true);
-		builder.environment().putAll(env);
-		Process process = builder.start();
-		OutputTail tail = new OutputTail(200);
-		Thread pump = new Thread(() -> {
-			try (BufferedReader reader = new BufferedReader(
-					new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8))) {
-				String line;
-				while ((line = reader.readLine()) != null) {
-					System.out.println("[node] " + line);
-					tail.add(line);
-				}
-			}
-			catch (IOException ex) {
-				tail.add("<output unreadable: " + ex + ">");
-			}
-		}, "client-conformance-output");
-		pump.setDaemon(true);
-		pump.start();
-		boolean finished = process.waitFor(timeout.toMillis(), TimeUnit.MILLISECONDS);
-		if (!finished) {
-			process.descendants().forEach(ProcessHandle::destroyForcibly);
-			process.destroyForcibly();
-			process.waitFor(10, TimeUnit.SECONDS);
-		}
-		pump.join(TimeUnit.SECONDS.toMillis(10));
-		return new RunResult(finished ? process.exitValue() : -1, !finished, tail.text());
-	}
-
-	private record RunResult(int exitCode, boolean timedOut, String tail) {
-	}
-
-	/** The last lines of a process's output, for failure messages. */
-	private static final class OutputTail {
-
-		private final int limit;
-
-		private final List<String> lines = new ArrayList<>();
-
-		OutputTail(int limit) {
-			this.limit = limit;
-		}
-
-		synchronized void add(String line) {
-			this.lines.add(line);
-			if (this.lines.size() > this.limit) {
-				this.lines.remove(0);
-			}
-		}
-
-		synchronized String text() {
-			return String.join("\n", this.lines);
-		}
-
 	}
 
 	/** One test point of the TAP stream: a case, or a suite that failed on its own (a hook, a load error). */
