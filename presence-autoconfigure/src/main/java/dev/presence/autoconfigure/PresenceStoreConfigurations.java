@@ -9,6 +9,7 @@ import org.springframework.boot.autoconfigure.condition.ConditionalOnMissingBean
 import org.springframework.boot.autoconfigure.condition.ConditionalOnProperty;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
+import org.springframework.core.env.Environment;
 import org.springframework.data.redis.connection.lettuce.LettuceConnectionFactory;
 
 import dev.presence.core.PresenceNode;
@@ -30,6 +31,12 @@ final class PresenceStoreConfigurations {
 	@ConditionalOnBean(LettuceConnectionFactory.class)
 	@ConditionalOnProperty(name = "presence.store", havingValue = "redis", matchIfMissing = true)
 	static class Redis {
+
+		@Bean
+		@ConditionalOnMissingBean
+		PresenceRedisClientDefaults presenceRedisClientDefaults(Environment environment) {
+			return new PresenceRedisClientDefaults(environment);
+		}
 
 		@Bean
 		@ConditionalOnMissingBean(PresenceStore.class)

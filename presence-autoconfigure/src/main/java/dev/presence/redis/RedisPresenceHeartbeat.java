@@ -36,6 +36,11 @@ import org.jspecify.annotations.Nullable;
  * nodes stopped beating; the {@link Listener} acts on them. Beats run on one thread named
  * {@code presence-heartbeat}.
  * <p>
+ * A node that could not beat for a while (a beat failed: Redis unreachable, a failover
+ * under way) tells the listener of no dead node until it has had a node timeout of
+ * answered beats: the other nodes could not beat either, and their old scores are the
+ * outage's, not their death's. A live node is never reaped because Redis was away.
+ * <p>
  * Scores are this node's clock ({@link Clock#millis()}), and the cutoff of dead nodes is
  * read on the same clock: the nodes' clocks must agree to well within the node timeout
  * (NTP does), which saves asking Redis for {@code TIME} on every beat.
@@ -64,6 +69,21 @@ final class RedisPresenceHeartbeat {
 
 	private volatile boolean paused;
 
+	/** When the last beat that Redis answered was sent, {@code 0} before the first. */
+	private long lastAnswered;
+
+	/** Whether a beat failed since {@link #lastAnswered}. */
+	private boolean failedSinceAnswered;
+
+	/**
+	 * Since when this node's view of the other nodes' heartbeats is fresh: the first
+	 * answered beat after a failed one, or after a gap in the beats.
+	 */
+	private long viewFreshSince;
+
+	/** Whether the node holds back its reaps until its view is fresh again, for the log. */
+	private boolean holdingReaps;
+
 	private @Nullable ScheduledExecutorService scheduler;
 
 	RedisPresenceHeartbeat(String nodeId, Duration interval, Duration timeToLive, Duration nodeTimeout, Clock clock,
@@ -91,6 +111,12 @@ final class RedisPresenceHeartbeat {
 		});
 		scheduler.scheduleWithFixedDelay(() -> {
 			if (!this.paused) {
+				try {
+					this.listener.beating();
+				}
+				catch (RuntimeException ex) {
+					logger.warn("Presence node '" + this.nodeId + "' failed to act before a beat", ex);
+				}
 				try {
 					beat(connection, timeout);
 				}
@@ -167,6 +193,7 @@ final class RedisPresenceHeartbeat {
 				.thenRun(() -> tell(beat))
 				.whenComplete((result, ex) -> {
 					if (ex != null) {
+						failed();
 						logger.warn("Heartbeat of node '" + this.nodeId + "' failed: " + ex);
 					}
 					else if (logger.isDebugEnabled()) {
@@ -177,6 +204,7 @@ final class RedisPresenceHeartbeat {
 		}
 		catch (RuntimeException ex) {
 			// an exception would end the scheduled beats for good
+			failed();
 			logger.warn("Heartbeat of node '" + this.nodeId + "' failed: " + ex);
 			return CompletableFuture.failedFuture(ex);
 		}
@@ -199,9 +227,46 @@ final class RedisPresenceHeartbeat {
 		}
 		List<String> dead = new ArrayList<>(beat.dead.join());
 		dead.remove(this.nodeId);
-		if (!dead.isEmpty()) {
+		if (mayReap(beat.now) && !dead.isEmpty()) {
 			this.listener.nodesDead(dead);
 		}
+	}
+
+	private synchronized void failed() {
+		this.failedSinceAnswered = true;
+	}
+
+	/**
+	 * Whether the other nodes' heartbeats as this beat read them can be trusted to say who
+	 * is dead. When this node could not beat for a while (Redis unreachable, a failover,
+	 * this JVM frozen), the others most likely could not either: their scores are as old
+	 * as the outage, not a sign of death. So after a failed beat, or a gap between answered
+	 * beats of more than half the node timeout (and two intervals), the node waits a full node timeout of
+	 * answered beats, in which every live node writes a fresh score, before it reaps.
+	 * @param now when the beat was sent
+	 * @return whether the dead nodes the beat found may be reaped
+	 */
+	private synchronized boolean mayReap(long now) {
+		if (this.lastAnswered == 0) {
+			// the first beat: connecting took a working Redis, and the others' scores are theirs
+			this.viewFreshSince = now - this.nodeTimeoutMillis;
+		}
+		else if (this.failedSinceAnswered
+				|| now - this.lastAnswered > Math.max(2 * this.interval.toMillis(), this.nodeTimeoutMillis / 2)) {
+			this.viewFreshSince = now;
+		}
+		this.lastAnswered = Math.max(this.lastAnswered, now);
+		this.failedSinceAnswered = false;
+		boolean fresh = now - this.viewFreshSince >= this.nodeTimeoutMillis;
+		if (!fresh && !this.holdingReaps) {
+			logger.info("Node '" + this.nodeId + "' could not beat for a while; it reaps no node before "
+					+ this.nodeTimeoutMillis + "ms of answered heartbeats, so that live nodes can beat again");
+		}
+		else if (fresh && this.holdingReaps) {
+			logger.info("Node '" + this.nodeId + "' has a fresh view of the other nodes' heartbeats again");
+		}
+		this.holdingReaps = !fresh;
+		return fresh;
 	}
 
 	private AsyncCommand<String, String, Boolean> pexpire(String key) {
@@ -229,8 +294,11 @@ final class RedisPresenceHeartbeat {
 
 		final AsyncCommand<String, String, List<String>> dead;
 
+		final long now;
+
 		Beat(List<String> topics, long now) {
 			this.topics = topics;
+			this.now = now;
 			this.batch = new ArrayList<>(topics.size() * 2 + 8);
 			this.expired = new ArrayList<>(topics.size());
 			this.added = command(CommandType.ZADD, new IntegerOutput<>(CODEC),
@@ -247,6 +315,12 @@ final class RedisPresenceHeartbeat {
 	 * What the node does about what a beat found.
 	 */
 	interface Listener {
+
+		/**
+		 * A scheduled beat is about to be sent: the time to check what the node keeps up
+		 * with at the pace of its heartbeat.
+		 */
+		void beating();
 
 		/**
 		 * Redis no longer holds these topics (flushed, restarted, expired): re-assert them.

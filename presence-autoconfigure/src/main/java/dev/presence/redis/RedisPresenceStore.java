@@ -22,7 +22,10 @@ import io.lettuce.core.api.StatefulConnection;
 import io.lettuce.core.api.StatefulRedisConnection;
 import io.lettuce.core.cluster.RedisClusterClient;
 import io.lettuce.core.cluster.api.StatefulRedisClusterConnection;
+import io.lettuce.core.cluster.SlotHash;
 import io.lettuce.core.cluster.api.async.RedisClusterAsyncCommands;
+import io.lettuce.core.cluster.models.partitions.RedisClusterNode;
+import io.lettuce.core.cluster.pubsub.StatefulRedisClusterPubSubConnection;
 import io.lettuce.core.pubsub.RedisPubSubListener;
 import io.lettuce.core.pubsub.StatefulRedisPubSubConnection;
 import org.apache.commons.logging.Log;
@@ -404,7 +407,8 @@ public final class RedisPresenceStore implements PresenceStore, SmartLifecycle {
 		Assert.notNull(topic, "'topic' must not be null");
 		Assert.notNull(listener, "'listener' must not be null");
 		Connections connections = running();
-		return bounded(this.subscriptions.subscribe(connections.pubSub.async(), topic, listener), connections);
+		String owner = connections.ownerOf(TopicKeys.of(topic).channel());
+		return bounded(this.subscriptions.subscribe(connections.pubSub.async(), topic, listener, owner), connections);
 	}
 
 	@Override
@@ -681,6 +685,15 @@ public final class RedisPresenceStore implements PresenceStore, SmartLifecycle {
 		}
 
 		@Override
+		public void beating() {
+			Connections connections = RedisPresenceStore.this.connections;
+			if (connections != null && connections.pubSub instanceof StatefulRedisClusterPubSubConnection) {
+				RedisPresenceStore.this.subscriptions.followSlotOwners(connections.pubSub.async(),
+						connections::ownerOf);
+			}
+		}
+
+		@Override
 		public void nodesDead(List<String> nodes) {
 			Connections connections = RedisPresenceStore.this.connections;
 			if (connections != null) {
@@ -692,6 +705,20 @@ public final class RedisPresenceStore implements PresenceStore, SmartLifecycle {
 
 	private record Connections(StatefulConnection<String, String> commands,
 			RedisClusterAsyncCommands<String, String> async, StatefulRedisPubSubConnection<String, String> pubSub) {
+
+		/**
+		 * The id of the cluster node that owns a channel's slot, as the client's topology
+		 * knows it.
+		 * @param channel the channel
+		 * @return the node id, {@code null} when Redis is no cluster or no node owns it
+		 */
+		@Nullable String ownerOf(String channel) {
+			if (!(this.pubSub instanceof StatefulRedisClusterPubSubConnection<String, String> cluster)) {
+				return null;
+			}
+			RedisClusterNode owner = cluster.getPartitions().getMasterBySlot(SlotHash.getSlot(channel));
+			return (owner != null) ? owner.getNodeId() : null;
+		}
 
 		void close(RedisConnectionStateListener listener) {
 			// a disconnection we make is no lost connection

@@ -1,6 +1,7 @@
 package dev.presence.redis;
 
 import java.net.SocketAddress;
+import java.util.function.Function;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentMap;
@@ -14,6 +15,7 @@ import io.lettuce.core.pubsub.RedisPubSubAdapter;
 import io.lettuce.core.pubsub.api.async.RedisPubSubAsyncCommands;
 import org.apache.commons.logging.Log;
 import org.apache.commons.logging.LogFactory;
+import org.jspecify.annotations.Nullable;
 
 /**
  * The topics subscribed on the store's pub/sub connection with sharded pub/sub
@@ -26,6 +28,11 @@ import org.apache.commons.logging.LogFactory;
  * listener learns that its subscription was lost (so this works for the per-node
  * connections of a cluster too), and it is told so once the new subscription is active,
  * so a snapshot the listener takes then misses no later change.
+ * <p>
+ * On a Redis Cluster, a sharded subscription lives on the master that owned the channel's
+ * slot when it was made, and Lettuce does not move it when a replica takes that slot
+ * over: {@link #followSlotOwners} subscribes again wherever the owner changed, and the
+ * listener resyncs once the new owner confirms.
  */
 final class RedisPresenceSubscriptions extends RedisPubSubAdapter<String, String>
 		implements RedisConnectionStateListener {
@@ -59,8 +66,23 @@ final class RedisPresenceSubscriptions extends RedisPubSubAdapter<String, String
 	 */
 	CompletableFuture<Void> subscribe(RedisPubSubAsyncCommands<String, String> commands, String topic,
 			PresenceChangeListener listener) {
+		return subscribe(commands, topic, listener, null);
+	}
+
+	/**
+	 * Subscribe to a topic, replacing its listener if it is already subscribed.
+	 * @param commands the commands of the pub/sub connection
+	 * @param topic the topic
+	 * @param listener the listener of the topic
+	 * @param owner the id of the cluster node that owns the channel's slot now, or
+	 * {@code null} when Redis is no cluster
+	 * @return a future that completes once Redis has confirmed the subscription
+	 */
+	CompletableFuture<Void> subscribe(RedisPubSubAsyncCommands<String, String> commands, String topic,
+			PresenceChangeListener listener, @Nullable String owner) {
 		String channel = TopicKeys.of(topic).channel();
 		Subscription subscription = new Subscription(topic, listener);
+		subscription.owner = owner;
 		// registered first, so that no message published after the confirmation is missed
 		this.byChannel.put(channel, subscription);
 		return commands.ssubscribe(channel).toCompletableFuture().whenComplete((result, ex) -> {
@@ -80,6 +102,40 @@ final class RedisPresenceSubscriptions extends RedisPubSubAdapter<String, String
 		String channel = TopicKeys.of(topic).channel();
 		this.byChannel.remove(channel);
 		return commands.sunsubscribe(channel).toCompletableFuture();
+	}
+
+	/**
+	 * Subscribe again to every channel whose slot another cluster node owns now than when
+	 * it was subscribed (a replica took over a dead master); each such listener resyncs
+	 * once the new owner confirms.
+	 * @param commands the commands of the cluster pub/sub connection, which sends an
+	 * {@code SSUBSCRIBE} to the slot's owner as the client's topology knows it
+	 * @param ownerOfChannel the id of the node that owns a channel's slot now, or
+	 * {@code null} when no node does
+	 * @return the number of channels subscribed again
+	 */
+	int followSlotOwners(RedisPubSubAsyncCommands<String, String> commands,
+			Function<String, @Nullable String> ownerOfChannel) {
+		int moved = 0;
+		for (var subscribed : this.byChannel.entrySet()) {
+			String channel = subscribed.getKey();
+			Subscription subscription = subscribed.getValue();
+			String owner = ownerOfChannel.apply(channel);
+			if (owner == null || owner.equals(subscription.owner)) {
+				continue;
+			}
+			logger.info("Slot of topic '" + subscription.topic + "' moved to cluster node " + owner
+					+ "; subscribing there");
+			subscription.owner = owner;
+			moved++;
+			commands.ssubscribe(channel).exceptionally((ex) -> {
+				// tried again at the next look: the node may not serve the slot yet
+				subscription.owner = null;
+				logger.warn("Could not subscribe to topic '" + subscription.topic + "' on its new owner: " + ex);
+				return null;
+			});
+		}
+		return moved;
 	}
 
 	/**
@@ -160,6 +216,12 @@ final class RedisPresenceSubscriptions extends RedisPubSubAdapter<String, String
 		 * Whether Redis confirmed the subscription once already.
 		 */
 		private final AtomicBoolean confirmed = new AtomicBoolean();
+
+		/**
+		 * The cluster node the subscription was made on, {@code null} when Redis is no
+		 * cluster or the owner is to be looked up again.
+		 */
+		private volatile @Nullable String owner;
 
 		Subscription(String topic, PresenceChangeListener listener) {
 			this.topic = topic;
