@@ -179,6 +179,13 @@ public class PresenceProperties {
 		 */
 		private Duration keyTimeToLive = Duration.ofMinutes(2);
 
+		/**
+		 * Maximum time a track, update or untrack is retried while Redis is unreachable or
+		 * failing over, before its client gets an error reply. Keep it below the clients'
+		 * push timeout (10s in supabase-js).
+		 */
+		private Duration mutationTimeout = Duration.ofSeconds(8);
+
 		public Duration getHeartbeatInterval() {
 			return this.heartbeatInterval;
 		}
@@ -193,6 +200,14 @@ public class PresenceProperties {
 
 		public void setKeyTimeToLive(Duration keyTimeToLive) {
 			this.keyTimeToLive = keyTimeToLive;
+		}
+
+		public Duration getMutationTimeout() {
+			return this.mutationTimeout;
+		}
+
+		public void setMutationTimeout(Duration mutationTimeout) {
+			this.mutationTimeout = mutationTimeout;
 		}
 
 	}

@@ -31,7 +31,7 @@ final class PresenceRedisClientDefaults implements LettuceClientConfigurationBui
 	static final Duration COMMAND_TIMEOUT = Duration.ofSeconds(5);
 
 	/** How often a cluster's topology is read unless a refresh property is set. */
-	static final Duration REFRESH_PERIOD = Duration.ofSeconds(2);
+	static final Duration REFRESH_PERIOD = Duration.ofSeconds(1);
 
 	/**
 	 * The least time between two refreshes an event triggers (Lettuce's default, 30

@@ -2,6 +2,7 @@ package dev.presence.autoconfigure;
 
 import io.lettuce.core.AbstractRedisClient;
 import io.lettuce.core.RedisClient;
+import tools.jackson.databind.json.JsonMapper;
 
 import org.springframework.boot.autoconfigure.condition.ConditionalOnBean;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnClass;
@@ -45,8 +46,9 @@ final class PresenceStoreConfigurations {
 			connectionFactory.start();
 			// a RedisClient, or a RedisClusterClient when spring.data.redis.cluster.nodes is set
 			AbstractRedisClient client = connectionFactory.getRequiredNativeClient();
-			return new RedisPresenceStore(client, node.id(), properties.getRedis().getKeyTimeToLive(),
-					properties.getRedis().getHeartbeatInterval(), properties.getNodeTimeout());
+			PresenceProperties.Redis redis = properties.getRedis();
+			return new RedisPresenceStore(client, node.id(), redis.getKeyTimeToLive(), redis.getHeartbeatInterval(),
+					properties.getNodeTimeout(), redis.getMutationTimeout(), JsonMapper.builder().build());
 		}
 
 	}

@@ -10,6 +10,8 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.function.Function;
 
 import dev.presence.core.PresenceEntry;
 import dev.presence.core.PresenceSnapshot;
@@ -212,6 +214,18 @@ public final class RedisPresenceStore implements PresenceStore, SmartLifecycle {
 
 	private static final int CLAIM_TIMEOUTS = 3;
 
+	/**
+	 * How long a put or remove is retried while Redis fails over, unless the store is
+	 * given another bound.
+	 */
+	public static final Duration DEFAULT_MUTATION_TIMEOUT = Duration.ofSeconds(8);
+
+	/**
+	 * How long one attempt of a put or remove may take before it is cancelled and tried
+	 * again: a command queued for a master that died waits for no reconnection.
+	 */
+	private static final Duration ATTEMPT_TIMEOUT = Duration.ofMillis(500);
+
 	private final AbstractRedisClient client;
 
 	private final String nodeId;
@@ -239,6 +253,8 @@ public final class RedisPresenceStore implements PresenceStore, SmartLifecycle {
 	private final RedisPresenceHeartbeat heartbeat;
 
 	private final RedisPresenceReaper reaper;
+
+	private final RedisRetry retry;
 
 	private final Object lifecycleMonitor = new Object();
 
@@ -274,6 +290,26 @@ public final class RedisPresenceStore implements PresenceStore, SmartLifecycle {
 	 */
 	public RedisPresenceStore(AbstractRedisClient client, String nodeId, Duration keyTimeToLive,
 			Duration heartbeatInterval, Duration nodeTimeout, JsonMapper jsonMapper) {
+		this(client, nodeId, keyTimeToLive, heartbeatInterval, nodeTimeout, DEFAULT_MUTATION_TIMEOUT, jsonMapper);
+	}
+
+	/**
+	 * Create a store.
+	 * @param client the client to connect with: a {@link RedisClient} or a
+	 * {@link RedisClusterClient}
+	 * @param nodeId the id of this node
+	 * @param keyTimeToLive how long the keys of a topic outlive its last change or
+	 * heartbeat; at least three heartbeat intervals and longer than the node timeout
+	 * @param heartbeatInterval how often the node refreshes its keys and its heartbeat
+	 * @param nodeTimeout how long a node may go without a heartbeat before it is declared
+	 * dead and reaped; longer than the heartbeat interval, better several of them
+	 * @param mutationTimeout how long a put or remove is retried while Redis is
+	 * unreachable or fails over, before it fails
+	 * @param jsonMapper the mapper of entries and changes
+	 */
+	public RedisPresenceStore(AbstractRedisClient client, String nodeId, Duration keyTimeToLive,
+			Duration heartbeatInterval, Duration nodeTimeout, Duration mutationTimeout, JsonMapper jsonMapper) {
+		Assert.notNull(mutationTimeout, "'mutationTimeout' must not be null");
 		Assert.notNull(client, "'client' must not be null");
 		Assert.isTrue(client instanceof RedisClient || client instanceof RedisClusterClient,
 				() -> "'client' must be a RedisClient or a RedisClusterClient, not " + client.getClass().getName());
@@ -298,6 +334,7 @@ public final class RedisPresenceStore implements PresenceStore, SmartLifecycle {
 		this.subscriptions = new RedisPresenceSubscriptions(this.codec, this::pubSubReconnected);
 		this.heartbeat = new RedisPresenceHeartbeat(nodeId, heartbeatInterval, keyTimeToLive, nodeTimeout,
 				Clock.systemUTC(), this.owned, new HeartbeatListener());
+		this.retry = new RedisRetry(mutationTimeout, ATTEMPT_TIMEOUT);
 		this.reaper = new RedisPresenceReaper(nodeId, nodeTimeout.multipliedBy(CLAIM_TIMEOUTS), this.keyTimeToLive,
 				this.reapScript, RedisPresenceStore::newEpoch);
 	}
@@ -325,21 +362,24 @@ public final class RedisPresenceStore implements PresenceStore, SmartLifecycle {
 		}
 		String[] args = { this.nodeId, this.keyTimeToLive, newEpoch(), entry.ref(), json,
 				(replacedRef != null) ? replacedRef : "" };
-		CompletableFuture<Long> sequence = this.owned.put(topic, entry.ref(), json, replacedRef, (first) -> {
-			if (first) {
-				addTopic(connections, topic);
-			}
-			return this.putScript.<Long>evalsha(connections.async, ScriptOutputType.INTEGER, keys, args);
-		}).exceptionallyCompose((ex) -> {
-			if (!RedisScript.isNoScript(ex)) {
-				return CompletableFuture.failedFuture(RedisScript.unwrap(ex));
-			}
-			// dispatched after what came since: only if a remove did not come since
-			return this.owned.ifOwned(topic, entry.ref(),
-					() -> this.putScript.<Long>eval(connections.async, ScriptOutputType.INTEGER, keys, args),
-					CompletableFuture.completedFuture(0L));
-		});
-		return bounded(sequence, connections).thenAccept((seq) -> {
+		Function<Boolean, CompletableFuture<Long>> send = (eval) -> eval
+				? this.putScript.eval(connections.async, ScriptOutputType.INTEGER, keys, args)
+				: this.putScript.evalsha(connections.async, ScriptOutputType.INTEGER, keys, args);
+		AtomicBoolean firstAttempt = new AtomicBoolean(true);
+		CompletableFuture<Long> sequence = this.retry.run("Put of '" + entry.ref() + "' in topic '" + topic + "'",
+				(eval) -> {
+					if (firstAttempt.getAndSet(false)) {
+						return this.owned.put(topic, entry.ref(), json, replacedRef, (first) -> {
+							if (first) {
+								addTopic(connections, topic);
+							}
+							return send.apply(eval);
+						});
+					}
+					// dispatched after what came since: only if a remove did not come since
+					return this.owned.ifOwned(topic, entry.ref(), () -> send.apply(eval), null);
+				}, 0L);
+		return sequence.thenAccept((seq) -> {
 			if (logger.isDebugEnabled()) {
 				logger.debug("Put '" + entry.ref() + "' under key '" + entry.key() + "' of topic '" + topic + "'"
 						+ ((replacedRef != null) ? " replacing '" + replacedRef + "'" : "") + " as change " + seq);
@@ -366,10 +406,16 @@ public final class RedisPresenceStore implements PresenceStore, SmartLifecycle {
 		Assert.notNull(ref, "'ref' must not be null");
 		Connections connections = running();
 		String[] keys = TopicKeys.of(topic).scriptKeys();
-		CompletableFuture<Long> sequence = this.owned.remove(topic, ref,
-				() -> this.removeScript.run(connections.async, ScriptOutputType.INTEGER, keys, this.nodeId,
-						this.keyTimeToLive, newEpoch(), ref));
-		return bounded(sequence, connections).thenAccept((seq) -> {
+		String[] args = { this.nodeId, this.keyTimeToLive, newEpoch(), ref };
+		Function<Boolean, CompletableFuture<Long>> send = (eval) -> eval
+				? this.removeScript.eval(connections.async, ScriptOutputType.INTEGER, keys, args)
+				: this.removeScript.evalsha(connections.async, ScriptOutputType.INTEGER, keys, args);
+		AtomicBoolean firstAttempt = new AtomicBoolean(true);
+		CompletableFuture<Long> sequence = this.retry.run("Remove of '" + ref + "' in topic '" + topic + "'",
+				(eval) -> firstAttempt.getAndSet(false) ? this.owned.remove(topic, ref, () -> send.apply(eval))
+						: this.owned.withTopics((topics) -> send.apply(eval)),
+				0L);
+		return sequence.thenAccept((seq) -> {
 			if (logger.isDebugEnabled()) {
 				logger.debug(((seq != 0) ? "Removed '" + ref + "' as change " + seq : "Nothing to remove at '" + ref
 						+ "'") + " of topic '" + topic + "'");

@@ -116,13 +116,27 @@ public final class RedisServer implements AutoCloseable {
 	 * @return the running Sentinel
 	 */
 	public static RedisServer startSentinel(RedisServer master, String masterName) {
+		return startSentinel(master, masterName, 1, Duration.ofSeconds(1));
+	}
+
+	/**
+	 * Start a Sentinel that monitors a master under a name, one of several that agree on
+	 * its failure.
+	 * @param master the master to monitor
+	 * @param masterName the name Sentinel gives it
+	 * @param quorum how many Sentinels must find the master down to fail it over
+	 * @param downAfter how long the master must not answer to be down
+	 * @return the running Sentinel
+	 */
+	public static RedisServer startSentinel(RedisServer master, String masterName, int quorum, Duration downAfter) {
 		Path executable = findExecutable("redis-server");
 		Path directory = createDirectory();
 		Path config = directory.resolve("sentinel.conf");
 		try {
 			// Sentinel rewrites its config file, so it needs one of its own
-			Files.writeString(config, "sentinel monitor " + masterName + " " + HOST + " " + master.port() + " 1\n"
-					+ "sentinel down-after-milliseconds " + masterName + " 1000\n");
+			Files.writeString(config, "sentinel monitor " + masterName + " " + HOST + " " + master.port() + " "
+					+ quorum + "\n" + "sentinel down-after-milliseconds " + masterName + " " + downAfter.toMillis()
+					+ "\n" + "sentinel failover-timeout " + masterName + " 10000\n");
 		}
 		catch (IOException ex) {
 			throw new UncheckedIOException("Cannot write " + config, ex);
@@ -132,6 +146,24 @@ public final class RedisServer implements AutoCloseable {
 		sentinel.launch();
 		Runtime.getRuntime().addShutdownHook(sentinel.shutdownHook);
 		return sentinel;
+	}
+
+	/**
+	 * Start a new server that replicates a master ({@code --replicaof}).
+	 * @param master the master
+	 * @return the running replica; it may still be syncing
+	 */
+	public static RedisServer startReplica(RedisServer master) {
+		return start(List.of("--replicaof", master.host(), Integer.toString(master.port())), 0);
+	}
+
+	/**
+	 * Whether the process runs: started, and neither killed nor closed since.
+	 * @return whether it runs
+	 */
+	public synchronized boolean isRunning() {
+		Process process = this.process;
+		return process != null && process.isAlive();
 	}
 
 	public String host() {
