@@ -96,13 +96,14 @@ final class RedisOwnedPresences {
 	 * @param <T> the type of the dispatch's result
 	 * @param topic the topic
 	 * @param dispatch called with ref, JSON, ref, JSON, ... of every owned entry of the
-	 * topic; not called when there is none
+	 * topic; not called when there is none, unless {@code always}
+	 * @param always whether to dispatch even when the node owns nothing in the topic
 	 * @param none the result when the node owns nothing in the topic
 	 * @return the dispatch's result, or {@code none}
 	 */
-	synchronized <T> T reassert(String topic, Function<List<String>, T> dispatch, T none) {
-		Map<String, String> entries = this.byTopic.get(topic);
-		if (entries == null || entries.isEmpty()) {
+	synchronized <T> T reassert(String topic, Function<List<String>, T> dispatch, boolean always, T none) {
+		Map<String, String> entries = this.byTopic.getOrDefault(topic, Map.of());
+		if (entries.isEmpty() && !always) {
 			return none;
 		}
 		List<String> refsAndJson = new ArrayList<>(entries.size() * 2);

@@ -3,12 +3,15 @@ package dev.presence.redis;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Supplier;
 
 import io.lettuce.core.api.StatefulConnection;
 import io.lettuce.core.codec.StringCodec;
@@ -67,6 +70,8 @@ final class RedisPresenceHeartbeat {
 
 	private final Listener listener;
 
+	private final Supplier<Map<String, TopicHistory>> watched;
+
 	private volatile boolean paused;
 
 	/** When the last beat that Redis answered was sent, {@code 0} before the first. */
@@ -87,7 +92,8 @@ final class RedisPresenceHeartbeat {
 	private @Nullable ScheduledExecutorService scheduler;
 
 	RedisPresenceHeartbeat(String nodeId, Duration interval, Duration timeToLive, Duration nodeTimeout, Clock clock,
-			RedisOwnedPresences owned, Listener listener) {
+			RedisOwnedPresences owned, Supplier<Map<String, TopicHistory>> watched, Listener listener) {
+		this.watched = watched;
 		this.nodeId = nodeId;
 		this.topicsKey = TopicKeys.nodeTopics(nodeId);
 		this.interval = interval;
@@ -165,7 +171,8 @@ final class RedisPresenceHeartbeat {
 			long now = this.clock.millis();
 			Beat beat = this.owned.withTopics((topics) -> {
 				Set<String> dropped = this.owned.drainDropped();
-				Beat dispatched = new Beat(topics, now);
+				Beat dispatched = new Beat(topics, now, this.watched.get());
+				dispatched.histories.forEach((topic, command) -> dispatched.batch.add(command));
 				for (String topic : topics) {
 					TopicKeys keys = TopicKeys.of(topic);
 					AsyncCommand<String, String, Boolean> expireEntries = pexpire(keys.entries());
@@ -224,6 +231,21 @@ final class RedisPresenceHeartbeat {
 			if (!lost.isEmpty()) {
 				this.listener.topicsLost(lost);
 			}
+		}
+		Map<String, TopicHistory> wentBack = new HashMap<>();
+		beat.histories.forEach((topic, command) -> {
+			List<String> stored = command.join();
+			String epoch = stored.get(0);
+			long sequence = (stored.get(1) != null) ? Long.parseLong(stored.get(1)) : 0;
+			TopicHistory seen = beat.seen.get(topic);
+			if (epoch != null && seen.wentBack(epoch, sequence)) {
+				logger.warn("Topic '" + topic + "' went back in Redis from change " + seen.sequence() + " to " + sequence
+						+ " of its history (a failover lost writes); renewing it");
+				wentBack.put(topic, seen);
+			}
+		});
+		if (!wentBack.isEmpty()) {
+			this.listener.historiesWentBack(wentBack);
 		}
 		List<String> dead = new ArrayList<>(beat.dead.join());
 		dead.remove(this.nodeId);
@@ -296,9 +318,19 @@ final class RedisPresenceHeartbeat {
 
 		final long now;
 
-		Beat(List<String> topics, long now) {
+		/** What this node had seen of the topics it follows when the beat was sent. */
+		final Map<String, TopicHistory> seen;
+
+		final Map<String, AsyncCommand<String, String, List<String>>> histories = new HashMap<>();
+
+		Beat(List<String> topics, long now, Map<String, TopicHistory> seen) {
 			this.topics = topics;
 			this.now = now;
+			this.seen = seen;
+			seen.keySet().forEach((topic) -> this.histories.put(topic, command(CommandType.HMGET,
+					new ValueListOutput<>(CODEC), new CommandArgs<>(CODEC).addKey(TopicKeys.of(topic).sequence())
+						.add("epoch")
+						.add("seq"))));
 			this.batch = new ArrayList<>(topics.size() * 2 + 8);
 			this.expired = new ArrayList<>(topics.size());
 			this.added = command(CommandType.ZADD, new IntegerOutput<>(CODEC),
@@ -340,6 +372,13 @@ final class RedisPresenceHeartbeat {
 		 * @param nodes the ids of the nodes, never this node's
 		 */
 		void nodesDead(List<String> nodes);
+
+		/**
+		 * These topics went backwards in Redis: same epoch, a lower sequence number than
+		 * this node saw (the replica promoted in a failover missed the last writes).
+		 * @param seen each topic with what this node had seen of it
+		 */
+		void historiesWentBack(Map<String, TopicHistory> seen);
 
 	}
 

@@ -5,6 +5,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HexFormat;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ThreadLocalRandom;
@@ -138,23 +139,43 @@ import org.springframework.util.Assert;
  * <p>
  * <b>Re-assert.</b> The node keeps every entry it owns, as stored. Re-asserting a topic runs
  * {@code reassert.lua} with all of them (at most 512 per call), which adds back the missing
- * ones with their refs and publishes them as one change (nothing when none was missing):
+ * ones with their refs, removes the entries of this node it no longer owns (when one call
+ * carries them all: an untrack that a failover lost) and publishes both as one change
+ * (nothing when nothing changed):
  * <pre class="code">
- * EVALSHA &lt;reassert&gt; 3 presence:{T}:e presence:{T}:s presence:{T}:changes node 120000 3fa4... ref1 {"k":...} ...
+ * EVALSHA &lt;reassert&gt; 3 presence:{T}:e presence:{T}:s presence:{T}:changes node 120000 3fa4... 1 "" 0 ref1 {"k":...} ...
  *   HSETNX presence:{T}:e ref1 {"k":...}                      -- for each entry
- *   HGET presence:{T}:s epoch                                 -- if any was added:
+ *   HGETALL presence:{T}:e                                    -- then HDEL each entry of node it did not list
+ *   HGET presence:{T}:s epoch                                 -- if any was added or removed:
  *   HINCRBY presence:{T}:s seq 1
- *   SPUBLISH presence:{T}:changes {"e":...,"j":[the entries added],"l":[]}
+ *   SPUBLISH presence:{T}:changes {"e":...,"j":[the entries added],"l":[the entries removed]}
  *   PEXPIRE presence:{T}:e 120000
  *   PEXPIRE presence:{T}:s 120000
  * </pre>
  * A topic is re-asserted when the heartbeat's {@code PEXPIRE} of its entries answers 0 (the
- * key is gone); every topic is, when the pub/sub connection came back after it dropped and
- * when the heartbeat's {@code ZADD} answers 1 (this node was missing: it was reaped while
- * cut off, or Redis lost everything). The owned entries change, and the commands that
- * change them are dispatched, under one lock, so a re-assert never resurrects a presence
- * that was removed.
+ * key is gone), and when a change of it arrives in another epoch than the last one seen
+ * (Redis lost it and another node wrote first, or its history was renewed); every topic
+ * is, when the pub/sub connection came back after it dropped and when the heartbeat's
+ * {@code ZADD} answers 1 (this node was missing: it was reaped while cut off, or Redis lost
+ * everything). The owned entries change, and the commands that change them are
+ * dispatched, under one lock, so a re-assert never resurrects a presence that was removed.
  * <p>
+ * <b>A history that went backwards.</b> Replication is asynchronous: a replica promoted by
+ * a failover may miss the last changes, with the same epoch and a lower {@code seq}. The
+ * node remembers, per subscribed topic, the epoch and the highest {@code seq} it saw (in a
+ * change or a snapshot); the heartbeat reads {@code HMGET presence:{T}:s epoch seq} of each,
+ * and a topic whose {@code seq} is lower in the same epoch is re-asserted with that epoch
+ * and {@code seq} as arguments ({@code ... 1 3fa4... 42 ref1 ...}): the script then first
+ * renews the history ({@code HSET presence:{T}:s epoch <fresh> seq 0}, only if Redis still
+ * holds that epoch below that {@code seq}, so the first node to notice renews it once), and
+ * publishes its change even if empty. Every node's replica resyncs on the new epoch, and
+ * every node owning entries re-asserts the topic on seeing it.
+ * <p>
+ * <b>Retry.</b> A put or a remove whose attempt times out (500ms), loses its connection or
+ * gets {@code CLUSTERDOWN}, {@code TRYAGAIN}, {@code LOADING}, {@code READONLY} or
+ * {@code MASTERDOWN} is tried again, in order with the node's other changes of the entry,
+ * until {@code mutationTimeout} has passed (see {@link RedisRetry}); its future completes
+ * with the outcome. A retried put goes out only if its entry was not removed meanwhile.
  * <b>Heartbeat.</b> Every {@code heartbeatInterval} (on the thread
  * {@code presence-heartbeat}), one batch written with a single flush, one round trip
  * whatever the number of topics:
@@ -167,7 +188,16 @@ import org.springframework.util.Assert;
  * ZADD presence:nodes 1735689600000 N
  * PEXPIRE presence:nodes 120000
  * ZRANGEBYSCORE presence:nodes -inf (1735689590000           -- now - nodeTimeout: the dead nodes
+ * HMGET presence:{T1}:s epoch seq                            -- for each subscribed topic
  * </pre>
+ * <p>
+ * A node whose beat failed (Redis unreachable, a failover) reaps no node until it has had
+ * {@code nodeTimeout} of answered beats: the other nodes could not beat either, and their
+ * old scores tell of the outage, not of their death.
+ * <p>
+ * On a Redis Cluster, each beat also checks whether a subscribed topic's slot moved to
+ * another master (a replica took over) and, if so, subscribes there again
+ * ({@code SSUBSCRIBE} on the new owner); the topic's listener resyncs once it confirms.
  * <p>
  * <b>Reap.</b> For each dead node {@code D} the beat found, the node tries to claim it and,
  * if it wins, removes its entries with {@code reap.lua}, whose leaves carry the reaper as
@@ -191,8 +221,9 @@ import org.springframework.util.Assert;
  * connections.
  * <p>
  * Scripts are loaded with {@code SCRIPT LOAD} on {@link #start()}; when Redis answers
- * {@code NOSCRIPT} (it restarted), the script runs once with {@code EVAL}, which caches
- * it again; a put retried so is dropped if its entry was removed meanwhile.
+ * {@code NOSCRIPT} (it restarted, or a promoted replica never had the script), the script
+ * runs once with {@code EVAL}, which caches it again; a put retried so is dropped if its
+ * entry was removed meanwhile.
  */
 public final class RedisPresenceStore implements PresenceStore, SmartLifecycle {
 
@@ -331,9 +362,10 @@ public final class RedisPresenceStore implements PresenceStore, SmartLifecycle {
 		this.keyTimeToLive = Long.toString(keyTimeToLive.toMillis());
 		this.nodeTimeout = nodeTimeout;
 		this.codec = new RedisPresenceCodec(jsonMapper);
-		this.subscriptions = new RedisPresenceSubscriptions(this.codec, this::pubSubReconnected);
+		this.subscriptions = new RedisPresenceSubscriptions(this.codec, this::pubSubReconnected,
+				(topic) -> reassert(List.of(topic), "the topic has a new history in Redis"));
 		this.heartbeat = new RedisPresenceHeartbeat(nodeId, heartbeatInterval, keyTimeToLive, nodeTimeout,
-				Clock.systemUTC(), this.owned, new HeartbeatListener());
+				Clock.systemUTC(), this.owned, this.subscriptions::seen, new HeartbeatListener());
 		this.retry = new RedisRetry(mutationTimeout, ATTEMPT_TIMEOUT);
 		this.reaper = new RedisPresenceReaper(nodeId, nodeTimeout.multipliedBy(CLAIM_TIMEOUTS), this.keyTimeToLive,
 				this.reapScript, RedisPresenceStore::newEpoch);
@@ -429,7 +461,13 @@ public final class RedisPresenceStore implements PresenceStore, SmartLifecycle {
 		Connections connections = running();
 		CompletableFuture<List<Object>> reply = this.snapshotScript.run(connections.async, ScriptOutputType.MULTI,
 				TopicKeys.of(topic).scriptKeys());
-		return bounded(reply, connections).thenApply((values) -> toSnapshot(topic, values));
+		return bounded(reply, connections).thenApply((values) -> {
+			PresenceSnapshot snapshot = toSnapshot(topic, values);
+			if (!snapshot.epoch().isEmpty()) {
+				this.subscriptions.seen(topic, new TopicHistory(snapshot.epoch(), snapshot.sequence()));
+			}
+			return snapshot;
+		});
 	}
 
 	private PresenceSnapshot toSnapshot(String topic, List<Object> values) {
@@ -466,23 +504,37 @@ public final class RedisPresenceStore implements PresenceStore, SmartLifecycle {
 
 	/**
 	 * Add back, with their refs, the entries this node owns in some topics that Redis
-	 * lost.
+	 * lost, and remove those of its entries that it no longer owns.
 	 * @param topics the topics
 	 * @param reason why, for the log
-	 * @return a future of the number of entries added back
+	 * @return a future of the number of entries added back or removed
 	 */
 	CompletableFuture<Long> reassert(List<String> topics, String reason) {
+		return reassert(topics, null, reason);
+	}
+
+	/**
+	 * Re-assert some topics, and renew the history of those that went backwards.
+	 * @param topics the topics
+	 * @param wentBack for each topic that went backwards, the epoch and the highest
+	 * sequence number seen in it, or {@code null}
+	 * @param reason why, for the log
+	 * @return a future of the number of entries added back or removed
+	 */
+	private CompletableFuture<Long> reassert(List<String> topics,
+			@Nullable Map<String, TopicHistory> wentBack, String reason) {
 		Connections connections = this.connections;
 		if (connections == null || topics.isEmpty()) {
 			return CompletableFuture.completedFuture(0L);
 		}
 		List<CompletableFuture<Long>> reasserts = new ArrayList<>(topics.size());
 		for (String topic : topics) {
-			reasserts.add(reassert(connections, topic, false).exceptionallyCompose((ex) -> RedisScript.isNoScript(ex)
-					? reassert(connections, topic, true) : CompletableFuture.failedFuture(RedisScript.unwrap(ex))));
+			TopicHistory seen = (wentBack != null) ? wentBack.get(topic) : null;
+			reasserts.add(reassert(connections, topic, seen, false).exceptionallyCompose((ex) -> RedisScript.isNoScript(ex)
+					? reassert(connections, topic, seen, true) : CompletableFuture.failedFuture(RedisScript.unwrap(ex))));
 		}
 		return CompletableFuture.allOf(reasserts.toArray(CompletableFuture[]::new)).handle((done, ex) -> {
-			long added = reasserts.stream()
+			long changed = reasserts.stream()
 				.filter((reasserted) -> !reasserted.isCompletedExceptionally())
 				.mapToLong(CompletableFuture::join)
 				.sum();
@@ -490,34 +542,44 @@ public final class RedisPresenceStore implements PresenceStore, SmartLifecycle {
 				logger.warn("Node '" + this.nodeId + "' could not re-assert all its presences (" + reason
 						+ "), the next heartbeat will retry: " + ex);
 			}
-			if (added > 0) {
-				logger.info("Node '" + this.nodeId + "' re-asserted " + added + " presence(s) in " + topics.size()
+			if (changed > 0) {
+				logger.info("Node '" + this.nodeId + "' re-asserted " + changed + " presence(s) in " + topics.size()
 						+ " topic(s): " + reason);
 			}
-			return added;
+			return changed;
 		});
 	}
 
-	private CompletableFuture<Long> reassert(Connections connections, String topic, boolean eval) {
+	private CompletableFuture<Long> reassert(Connections connections, String topic, @Nullable TopicHistory wentBack,
+			boolean eval) {
 		String[] keys = TopicKeys.of(topic).scriptKeys();
 		return this.owned.reassert(topic, (refsAndJson) -> {
 			List<CompletableFuture<Long>> calls = new ArrayList<>();
-			for (int from = 0; from < refsAndJson.size(); from += 2 * REASSERT_BATCH) {
+			// the node's entries that Redis holds but the node no longer owns can only be
+			// told apart when one call carries every entry it owns
+			boolean complete = refsAndJson.size() <= 2 * REASSERT_BATCH;
+			int from = 0;
+			do {
 				int to = Math.min(refsAndJson.size(), from + 2 * REASSERT_BATCH);
 				List<String> batch = refsAndJson.subList(from, to);
-				String[] args = new String[3 + batch.size()];
+				String[] args = new String[6 + batch.size()];
 				args[0] = this.nodeId;
 				args[1] = this.keyTimeToLive;
 				args[2] = newEpoch();
+				args[3] = complete ? "1" : "";
+				args[4] = (wentBack != null && from == 0) ? wentBack.epoch() : "";
+				args[5] = (wentBack != null) ? Long.toString(wentBack.sequence()) : "0";
 				for (int i = 0; i < batch.size(); i++) {
-					args[3 + i] = batch.get(i);
+					args[6 + i] = batch.get(i);
 				}
 				calls.add(eval ? this.reassertScript.eval(connections.async, ScriptOutputType.INTEGER, keys, args)
 						: this.reassertScript.evalsha(connections.async, ScriptOutputType.INTEGER, keys, args));
+				from = to;
 			}
+			while (from < refsAndJson.size());
 			return CompletableFuture.allOf(calls.toArray(CompletableFuture[]::new))
 				.thenApply((done) -> calls.stream().mapToLong(CompletableFuture::join).sum());
-		}, CompletableFuture.completedFuture(0L));
+		}, wentBack != null || this.subscriptions.isSubscribed(topic), CompletableFuture.completedFuture(0L));
 	}
 
 	private void pubSubReconnected() {
@@ -737,6 +799,11 @@ public final class RedisPresenceStore implements PresenceStore, SmartLifecycle {
 				RedisPresenceStore.this.subscriptions.followSlotOwners(connections.pubSub.async(),
 						connections::ownerOf);
 			}
+		}
+
+		@Override
+		public void historiesWentBack(Map<String, TopicHistory> seen) {
+			reassert(List.copyOf(seen.keySet()), seen, "Redis went back in the topic's history");
 		}
 
 		@Override

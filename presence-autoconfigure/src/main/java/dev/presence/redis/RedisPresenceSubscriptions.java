@@ -1,11 +1,14 @@
 package dev.presence.redis;
 
 import java.net.SocketAddress;
-import java.util.function.Function;
+import java.util.HashMap;
+import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentMap;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.function.Consumer;
+import java.util.function.Function;
 
 import dev.presence.core.PresenceChange;
 import dev.presence.core.PresenceStore.PresenceChangeListener;
@@ -45,16 +48,21 @@ final class RedisPresenceSubscriptions extends RedisPubSubAdapter<String, String
 
 	private final Runnable onReconnected;
 
+	private final Consumer<String> onHistoryChanged;
+
 	private final AtomicBoolean disconnected = new AtomicBoolean();
 
 	/**
 	 * Create the subscriptions of a store.
 	 * @param codec the codec of the changes
 	 * @param onReconnected called when the pub/sub connection is back after it dropped
+	 * @param onHistoryChanged called with a topic whose changes came in a new epoch: Redis
+	 * lost it, or renewed its history after it went backwards
 	 */
-	RedisPresenceSubscriptions(RedisPresenceCodec codec, Runnable onReconnected) {
+	RedisPresenceSubscriptions(RedisPresenceCodec codec, Runnable onReconnected, Consumer<String> onHistoryChanged) {
 		this.codec = codec;
 		this.onReconnected = onReconnected;
+		this.onHistoryChanged = onHistoryChanged;
 	}
 
 	/**
@@ -139,6 +147,42 @@ final class RedisPresenceSubscriptions extends RedisPubSubAdapter<String, String
 	}
 
 	/**
+	 * Whether a topic is subscribed.
+	 * @param topic the topic
+	 * @return whether it is
+	 */
+	boolean isSubscribed(String topic) {
+		return this.byChannel.containsKey(TopicKeys.of(topic).channel());
+	}
+
+	/**
+	 * Note a history of a topic seen elsewhere (a snapshot).
+	 * @param topic the topic
+	 * @param history the epoch and sequence number seen
+	 */
+	void seen(String topic, TopicHistory history) {
+		Subscription subscription = this.byChannel.get(TopicKeys.of(topic).channel());
+		if (subscription != null) {
+			subscription.see(history);
+		}
+	}
+
+	/**
+	 * The history of every subscribed topic as last seen.
+	 * @return topic to the epoch and highest sequence number seen in it
+	 */
+	Map<String, TopicHistory> seen() {
+		Map<String, TopicHistory> seen = new HashMap<>();
+		this.byChannel.values().forEach((subscription) -> {
+			TopicHistory history = subscription.seen;
+			if (history != null) {
+				seen.put(subscription.topic, history);
+			}
+		});
+		return seen;
+	}
+
+	/**
 	 * Forget every subscription (the pub/sub connection is closing).
 	 */
 	void clear() {
@@ -163,6 +207,15 @@ final class RedisPresenceSubscriptions extends RedisPubSubAdapter<String, String
 			logger.debug("Change " + change.sequence() + " of topic '" + change.topic() + "' from node '"
 					+ change.origin() + "': " + change.joins().size() + " join(s), " + change.leaves().size()
 					+ " leave(s)");
+		}
+		if (subscription.see(new TopicHistory(change.epoch(), change.sequence()))) {
+			try {
+				this.onHistoryChanged.accept(subscription.topic);
+			}
+			catch (RuntimeException ex) {
+				logger.error("Presence store failed to act on the new history of topic '" + subscription.topic + "'",
+						ex);
+			}
 		}
 		try {
 			subscription.listener.onChange(change);
@@ -222,6 +275,21 @@ final class RedisPresenceSubscriptions extends RedisPubSubAdapter<String, String
 		 * cluster or the owner is to be looked up again.
 		 */
 		private volatile @Nullable String owner;
+
+		/** The epoch and highest sequence number seen, from changes and snapshots. */
+		private volatile @Nullable TopicHistory seen;
+
+		/**
+		 * Note a history seen.
+		 * @return whether it is of another epoch than the one seen before
+		 */
+		synchronized boolean see(TopicHistory history) {
+			TopicHistory before = this.seen;
+			if (before == null || !before.epoch().equals(history.epoch()) || history.sequence() > before.sequence()) {
+				this.seen = history;
+			}
+			return before != null && !before.epoch().equals(history.epoch());
+		}
 
 		Subscription(String topic, PresenceChangeListener listener) {
 			this.topic = topic;

@@ -1,25 +1,62 @@
--- Adds back the entries a live node owns that the topic lost (Redis restarted, was
--- flushed, the keys expired, or the node was reaped while cut off), with their existing
--- refs, and publishes them as one change. An entry that is there is left untouched; when
--- none was missing, nothing is published.
+-- Puts back what a live node owns in a topic, with the existing refs, and publishes what
+-- it changed as one change. It adds the entries that the topic lost (Redis restarted, was
+-- flushed, the keys expired, the node was reaped while cut off, a failover lost the last
+-- writes); given the node's complete list, it also removes the entries of this node that
+-- the node no longer owns (an untrack the failover lost). An entry that is there is left
+-- untouched; when nothing changed, nothing is published, unless the history was renewed.
+--
+-- The history is renewed (a fresh epoch, the sequence restarting) when the topic went
+-- backwards: its epoch is still ARGV[5] but its sequence number is below ARGV[6], the
+-- highest one a node saw, so the promoted replica missed changes. Every node's replica
+-- then sees a new epoch and resyncs from a snapshot.
 --
 -- KEYS[1]  presence:{T}:e        hash, ref -> entry JSON {"k","n","p"?,"m"}
 -- KEYS[2]  presence:{T}:s        hash, {seq, epoch}: the topic's sequence number and history
 -- KEYS[3]  presence:{T}:changes  the sharded pub/sub channel of the topic
 -- ARGV[1]  id of the node that owns the entries (the origin)
 -- ARGV[2]  time to live of both keys, in milliseconds
--- ARGV[3]  a fresh random epoch, used only if the topic has none (a new history)
--- ARGV[4.. ] ref1, entry1, ref2, entry2, ... the entries the node owns
+-- ARGV[3]  a fresh random epoch, used if the topic has none or its history is renewed
+-- ARGV[4]  "1" when ARGV[7..] are all the entries the node owns in the topic, else ""
+-- ARGV[5]  the epoch to renew if the topic went backwards, or "" to renew nothing
+-- ARGV[6]  the highest sequence number seen in epoch ARGV[5], or "0"
+-- ARGV[7.. ] ref1, entry1, ref2, entry2, ... the entries the node owns
 --
--- Returns the number of entries added back.
+-- Returns the number of entries added back or removed.
 
-local joins = {}
-for i = 4, #ARGV - 1, 2 do
-	if redis.call('HSETNX', KEYS[1], ARGV[i], ARGV[i + 1]) == 1 then
-		joins[#joins + 1] = '{"r":' .. cjson.encode(ARGV[i]) .. ',' .. string.sub(ARGV[i + 1], 2)
+local function with_ref(ref, json)
+	return '{"r":' .. cjson.encode(ref) .. ',' .. string.sub(json, 2)
+end
+
+local renewed = false
+if ARGV[5] ~= '' then
+	local history = redis.call('HMGET', KEYS[2], 'epoch', 'seq')
+	if history[1] == ARGV[5] and tonumber(history[2] or '0') < tonumber(ARGV[6]) then
+		redis.call('HSET', KEYS[2], 'epoch', ARGV[3], 'seq', 0)
+		renewed = true
 	end
 end
-if #joins > 0 then
+local joins = {}
+local owned = {}
+for i = 7, #ARGV - 1, 2 do
+	owned[ARGV[i]] = true
+	if redis.call('HSETNX', KEYS[1], ARGV[i], ARGV[i + 1]) == 1 then
+		joins[#joins + 1] = with_ref(ARGV[i], ARGV[i + 1])
+	end
+end
+local leaves = {}
+if ARGV[4] == '1' then
+	local all = redis.call('HGETALL', KEYS[1])
+	for i = 1, #all - 1, 2 do
+		if not owned[all[i]] then
+			local ok, entry = pcall(cjson.decode, all[i + 1])
+			if ok and type(entry) == 'table' and entry.n == ARGV[1] then
+				redis.call('HDEL', KEYS[1], all[i])
+				leaves[#leaves + 1] = with_ref(all[i], all[i + 1])
+			end
+		end
+	end
+end
+if #joins > 0 or #leaves > 0 or renewed then
 	local epoch = redis.call('HGET', KEYS[2], 'epoch')
 	if not epoch then
 		epoch = ARGV[3]
@@ -27,8 +64,9 @@ if #joins > 0 then
 	end
 	local seq = redis.call('HINCRBY', KEYS[2], 'seq', 1)
 	redis.call('SPUBLISH', KEYS[3], '{"e":' .. cjson.encode(epoch) .. ',"s":' .. string.format('%d', seq)
-		.. ',"o":' .. cjson.encode(ARGV[1]) .. ',"j":[' .. table.concat(joins, ',') .. '],"l":[]}')
+		.. ',"o":' .. cjson.encode(ARGV[1]) .. ',"j":[' .. table.concat(joins, ',') .. '],"l":['
+		.. table.concat(leaves, ',') .. ']}')
 end
 redis.call('PEXPIRE', KEYS[1], ARGV[2])
 redis.call('PEXPIRE', KEYS[2], ARGV[2])
-return #joins
+return #joins + #leaves

@@ -209,6 +209,41 @@ class RedisPresenceStoreRecoveryTests {
 		assertThat(this.redis.smembers(TopicKeys.nodeTopics("node-frozen"))).containsExactly(this.topic);
 	}
 
+	@Test
+	void topicThatWentBackInAFailoverIsRenewedAndItsOwnerPutsBackWhatWasLost() {
+		RedisPresenceStore node = start("node-a", HEARTBEAT, NODE_TIMEOUT);
+		RedisPresenceStore observer = start("node-b", HEARTBEAT, NODE_TIMEOUT);
+		subscribe(node, this.topic);
+		RecordingListener listener = subscribe(observer, this.topic);
+		PresenceEntry alice = entry("alice", "ref-a", "node-a");
+		PresenceEntry carol = entry("carol", "ref-c", "node-a");
+		TopicKeys keys = TopicKeys.of(this.topic);
+		join(node.put(this.topic, alice, null));
+		// what a replica holds when its master dies right after the next two changes
+		Map<String, String> replicatedEntries = this.redis.hgetall(keys.entries());
+		Map<String, String> replicatedHistory = this.redis.hgetall(keys.sequence());
+		join(node.put(this.topic, carol, null));
+		join(node.remove(this.topic, "ref-a"));
+		await().atMost(TIMEOUT).until(() -> listener.changes.size() == 3);
+		String epoch = listener.changes.get(2).epoch();
+
+		// when: the promoted replica misses both acknowledged changes
+		this.redis.del(keys.entries(), keys.sequence());
+		this.redis.hset(keys.entries(), replicatedEntries);
+		this.redis.hset(keys.sequence(), replicatedHistory);
+		assertThat(this.redis.hget(keys.sequence(), "epoch")).isEqualTo(epoch);
+
+		// then: the history is renewed, and the owner puts back carol and takes alice away again
+		await().atMost(Duration.ofSeconds(5)).untilAsserted(() -> {
+			assertThat(join(observer.snapshot(this.topic)).entries()).containsExactly(carol);
+			assertThat(this.redis.hget(keys.sequence(), "epoch")).isNotEqualTo(epoch);
+		});
+		List<PresenceChange> after = listener.changes.subList(3, listener.changes.size());
+		assertThat(after).allSatisfy((change) -> assertThat(change.epoch()).isNotEqualTo(epoch));
+		assertThat(after.stream().flatMap((change) -> change.joins().stream())).containsExactly(carol);
+		assertThat(after.stream().flatMap((change) -> change.leaves().stream())).containsExactly(alice);
+	}
+
 	private RedisPresenceStore start(String nodeId, Duration heartbeat, Duration nodeTimeout) {
 		RedisPresenceStore store = new RedisPresenceStore(this.client, nodeId, TIME_TO_LIVE, heartbeat, nodeTimeout);
 		store.start();
