@@ -39,10 +39,10 @@ import org.jspecify.annotations.Nullable;
  * nodes stopped beating; the {@link Listener} acts on them. Beats run on one thread named
  * {@code presence-heartbeat}.
  * <p>
- * A node that could not beat for a while (a beat failed: Redis unreachable, a failover
- * under way) tells the listener of no dead node until it has had a node timeout of
- * answered beats: the other nodes could not beat either, and their old scores are the
- * outage's, not their death's. A live node is never reaped because Redis was away.
+ * A node that could not beat for a while (a beat failed or was answered late: Redis
+ * unreachable, a failover under way) tells the listener of no dead node until it has had
+ * a node timeout of answered beats: the other nodes could not beat either, and their old
+ * scores are the outage's, not their death's. A live node is never reaped because Redis was away.
  * <p>
  * Scores are this node's clock ({@link Clock#millis()}), and the cutoff of dead nodes is
  * read on the same clock: the nodes' clocks must agree to well within the node timeout
@@ -249,7 +249,7 @@ final class RedisPresenceHeartbeat {
 		}
 		List<String> dead = new ArrayList<>(beat.dead.join());
 		dead.remove(this.nodeId);
-		if (mayReap(beat.now) && !dead.isEmpty()) {
+		if (mayReap(beat.now, this.clock.millis()) && !dead.isEmpty()) {
 			this.listener.nodesDead(dead);
 		}
 	}
@@ -262,20 +262,22 @@ final class RedisPresenceHeartbeat {
 	 * Whether the other nodes' heartbeats as this beat read them can be trusted to say who
 	 * is dead. When this node could not beat for a while (Redis unreachable, a failover,
 	 * this JVM frozen), the others most likely could not either: their scores are as old
-	 * as the outage, not a sign of death. So after a failed beat, or a gap between answered
-	 * beats of more than half the node timeout (and two intervals), the node waits a full node timeout of
-	 * answered beats, in which every live node writes a fresh score, before it reaps.
+	 * as the outage, not a sign of death. So after a failed beat, a beat answered late, or a
+	 * gap between answered beats (each of more than half the node timeout, and two
+	 * intervals), the node waits a full node timeout of answered beats, in which every live
+	 * node writes a fresh score, before it reaps.
 	 * @param now when the beat was sent
+	 * @param answered when its answer came
 	 * @return whether the dead nodes the beat found may be reaped
 	 */
-	private synchronized boolean mayReap(long now) {
-		if (this.lastAnswered == 0) {
+	private synchronized boolean mayReap(long now, long answered) {
+		long outage = Math.max(2 * this.interval.toMillis(), this.nodeTimeoutMillis / 2);
+		if (this.lastAnswered == 0 && answered - now <= outage) {
 			// the first beat: connecting took a working Redis, and the others' scores are theirs
 			this.viewFreshSince = now - this.nodeTimeoutMillis;
 		}
-		else if (this.failedSinceAnswered
-				|| now - this.lastAnswered > Math.max(2 * this.interval.toMillis(), this.nodeTimeoutMillis / 2)) {
-			this.viewFreshSince = now;
+		else if (this.failedSinceAnswered || answered - now > outage || now - this.lastAnswered > outage) {
+			this.viewFreshSince = answered;
 		}
 		this.lastAnswered = Math.max(this.lastAnswered, now);
 		this.failedSinceAnswered = false;

@@ -190,6 +190,41 @@ public final class RedisServer implements AutoCloseable {
 	}
 
 	/**
+	 * Freeze the process ({@code SIGSTOP}): it keeps its connections and answers nothing,
+	 * as a Redis that became unreachable.
+	 */
+	public synchronized void pause() {
+		signal("STOP");
+	}
+
+	/**
+	 * Let a frozen process run again ({@code SIGCONT}).
+	 */
+	public synchronized void resume() {
+		signal("CONT");
+	}
+
+	private void signal(String name) {
+		Process process = this.process;
+		if (process == null) {
+			throw new IllegalStateException(this + " is not running");
+		}
+		try {
+			Process kill = new ProcessBuilder("kill", "-" + name, Long.toString(process.pid())).inheritIO().start();
+			if (!kill.waitFor(10, TimeUnit.SECONDS) || kill.exitValue() != 0) {
+				throw new IllegalStateException("kill -" + name + " " + process.pid() + " failed");
+			}
+		}
+		catch (IOException ex) {
+			throw new UncheckedIOException(ex);
+		}
+		catch (InterruptedException ex) {
+			Thread.currentThread().interrupt();
+			throw new IllegalStateException(ex);
+		}
+	}
+
+	/**
 	 * Start the server again, empty, on the same port; kills it first if it still runs.
 	 */
 	public synchronized void restart() {

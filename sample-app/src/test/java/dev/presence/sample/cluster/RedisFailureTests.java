@@ -15,6 +15,7 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
+import dev.presence.redis.RedisPresenceStore;
 import dev.presence.sample.cluster.PhoenixTestClient.ClientChannel;
 import dev.presence.sample.cluster.PhoenixTestClient.ClientEvent;
 import dev.presence.sample.cluster.PresenceViews.Fact;
@@ -34,6 +35,9 @@ class RedisFailureTests {
 
 	/** Past the node timeout (3s), when a replica stops holding presences Redis lost. */
 	private static final Duration STABLE = Duration.ofSeconds(4);
+
+	/** How long Redis answers nothing: past the node timeout (3s) and the command timeout (5s). */
+	private static final Duration UNREACHABLE = Duration.ofSeconds(8);
 
 	private static final int CLIENTS_PER_NODE = 3;
 
@@ -94,6 +98,29 @@ class RedisFailureTests {
 		long start = System.nanoTime();
 		redis.flushAll();
 		thenEveryViewRecoversWithoutSpuriousLeaves("FLUSHALL", start);
+	}
+
+	@Test
+	void redisUnreachablePastTheNodeTimeoutReapsNoLiveNodeAndSendsNoSpuriousLeave() {
+		givenTrackedClientsOnBothNodes("frozen");
+		long start = System.nanoTime();
+		// Redis answers nothing (SIGSTOP) for longer than the node timeout and the command
+		// timeout: every heartbeat fails, and every score in presence:nodes grows old
+		redis.pause();
+		try {
+			await().during(UNREACHABLE).atMost(UNREACHABLE.plusSeconds(5)).untilAsserted(() -> {
+				for (PhoenixTestClient client : this.clients) {
+					assertThat(client.droppedByServer()).as(client.name() + " dropped: " + client.closeReason())
+						.isFalse();
+				}
+			});
+		}
+		finally {
+			redis.resume();
+		}
+		thenEveryViewRecoversWithoutSpuriousLeaves("Redis unreachable for " + UNREACHABLE.toSeconds() + " s", start);
+		assertThat(inspector.cli("ZRANGE", RedisPresenceStore.NODES_KEY, "0", "-1").lines().sorted())
+			.as("live nodes in " + RedisPresenceStore.NODES_KEY).containsExactly("a", "b");
 	}
 
 	@Test
