@@ -57,6 +57,39 @@ final class RedisOwnedPresences {
 	}
 
 	/**
+	 * The stored JSON of an owned entry.
+	 * @param topic the topic
+	 * @param ref the ref of the entry
+	 * @return the JSON, {@code null} when the entry is not owned
+	 */
+	synchronized @Nullable String json(String topic, String ref) {
+		Map<String, String> entries = this.byTopic.get(topic);
+		return (entries != null) ? entries.get(ref) : null;
+	}
+
+	/**
+	 * Take back a put that failed, unless a later change disowned its entry: own the entry
+	 * it replaced again, as the client was told nothing changed.
+	 * @param topic the topic
+	 * @param ref the ref of the entry put
+	 * @param replacedRef the ref of the entry it replaced, or {@code null}
+	 * @param replacedJson the stored JSON of the entry it replaced, or {@code null}
+	 */
+	synchronized void undoPut(String topic, String ref, @Nullable String replacedRef, @Nullable String replacedJson) {
+		Map<String, String> entries = this.byTopic.get(topic);
+		if (entries == null || entries.remove(ref) == null) {
+			return;
+		}
+		if (replacedRef != null && replacedJson != null) {
+			entries.put(replacedRef, replacedJson);
+		}
+		if (entries.isEmpty()) {
+			this.byTopic.remove(topic);
+			this.dropped.add(topic);
+		}
+	}
+
+	/**
 	 * Disown an entry and dispatch its remove.
 	 * @param <T> the type of the dispatch's result
 	 * @param topic the topic

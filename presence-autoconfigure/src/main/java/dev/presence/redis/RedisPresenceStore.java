@@ -257,6 +257,9 @@ public final class RedisPresenceStore implements PresenceStore, SmartLifecycle {
 	 */
 	private static final Duration ATTEMPT_TIMEOUT = Duration.ofMillis(500);
 
+	/** How long after a failed reconciliation of a topic the next one starts. */
+	private static final Duration RECONCILE_DELAY = Duration.ofSeconds(1);
+
 	private final AbstractRedisClient client;
 
 	private final String nodeId;
@@ -398,6 +401,7 @@ public final class RedisPresenceStore implements PresenceStore, SmartLifecycle {
 				? this.putScript.eval(connections.async, ScriptOutputType.INTEGER, keys, args)
 				: this.putScript.evalsha(connections.async, ScriptOutputType.INTEGER, keys, args);
 		AtomicBoolean firstAttempt = new AtomicBoolean(true);
+		String replacedJson = (replacedRef != null) ? this.owned.json(topic, replacedRef) : null;
 		CompletableFuture<Long> sequence = this.retry.run("Put of '" + entry.ref() + "' in topic '" + topic + "'",
 				(eval) -> {
 					if (firstAttempt.getAndSet(false)) {
@@ -410,7 +414,15 @@ public final class RedisPresenceStore implements PresenceStore, SmartLifecycle {
 					}
 					// dispatched after what came since: only if a remove did not come since
 					return this.owned.ifOwned(topic, entry.ref(), () -> send.apply(eval), null);
-				}, 0L);
+				}, 0L)
+			.whenComplete((seq, ex) -> {
+				if (ex != null) {
+					// the client is told the put failed, yet it may have run: own what the client
+					// has, and make Redis agree once it can
+					this.owned.undoPut(topic, entry.ref(), replacedRef, replacedJson);
+					reconcile(topic, 0);
+				}
+			});
 		return sequence.thenAccept((seq) -> {
 			if (logger.isDebugEnabled()) {
 				logger.debug("Put '" + entry.ref() + "' under key '" + entry.key() + "' of topic '" + topic + "'"
@@ -446,7 +458,13 @@ public final class RedisPresenceStore implements PresenceStore, SmartLifecycle {
 		CompletableFuture<Long> sequence = this.retry.run("Remove of '" + ref + "' in topic '" + topic + "'",
 				(eval) -> firstAttempt.getAndSet(false) ? this.owned.remove(topic, ref, () -> send.apply(eval))
 						: this.owned.withTopics((topics) -> send.apply(eval)),
-				0L);
+				0L)
+			.whenComplete((seq, ex) -> {
+				if (ex != null) {
+					// the node owns the entry no more: Redis drops it once it can
+					reconcile(topic, 0);
+				}
+			});
 		return sequence.thenAccept((seq) -> {
 			if (logger.isDebugEnabled()) {
 				logger.debug(((seq != 0) ? "Removed '" + ref + "' as change " + seq : "Nothing to remove at '" + ref
@@ -552,6 +570,16 @@ public final class RedisPresenceStore implements PresenceStore, SmartLifecycle {
 
 	private CompletableFuture<Long> reassert(Connections connections, String topic, @Nullable TopicHistory wentBack,
 			boolean eval) {
+		return reassert(connections, topic, wentBack, wentBack != null || this.subscriptions.isSubscribed(topic), eval);
+	}
+
+	/**
+	 * Dispatch the re-assert of a topic.
+	 * @param always whether to dispatch it even when the node owns nothing in the topic,
+	 * to remove the node's entries that Redis still holds
+	 */
+	private CompletableFuture<Long> reassert(Connections connections, String topic, @Nullable TopicHistory wentBack,
+			boolean always, boolean eval) {
 		String[] keys = TopicKeys.of(topic).scriptKeys();
 		return this.owned.reassert(topic, (refsAndJson) -> {
 			List<CompletableFuture<Long>> calls = new ArrayList<>();
@@ -579,7 +607,37 @@ public final class RedisPresenceStore implements PresenceStore, SmartLifecycle {
 			while (from < refsAndJson.size());
 			return CompletableFuture.allOf(calls.toArray(CompletableFuture[]::new))
 				.thenApply((done) -> calls.stream().mapToLong(CompletableFuture::join).sum());
-		}, wentBack != null || this.subscriptions.isSubscribed(topic), CompletableFuture.completedFuture(0L));
+		}, always, CompletableFuture.completedFuture(0L));
+	}
+
+	/**
+	 * Make Redis hold what this node owns in a topic after a change failed, trying again
+	 * every second until it succeeds or the store stops.
+	 */
+	private void reconcile(String topic, int attempt) {
+		Connections connections = this.connections;
+		if (connections == null) {
+			return;
+		}
+		reassert(connections, topic, null, true, false)
+			.exceptionallyCompose((ex) -> RedisScript.isNoScript(ex) ? reassert(connections, topic, null, true, true)
+					: CompletableFuture.failedFuture(ex))
+			.whenComplete((changed, ex) -> {
+				if (ex == null) {
+					if (changed > 0) {
+						logger.info("Node '" + this.nodeId + "' made Redis agree with its " + changed
+								+ " presence change(s) in topic '" + topic + "' after a change failed");
+					}
+				}
+				else {
+					if (attempt == 0) {
+						logger.warn("Node '" + this.nodeId + "' cannot yet make Redis agree with its presences in topic '"
+								+ topic + "', trying again every " + RECONCILE_DELAY.toMillis() + "ms: " + ex);
+					}
+					CompletableFuture.delayedExecutor(RECONCILE_DELAY.toMillis(), TimeUnit.MILLISECONDS)
+						.execute(() -> reconcile(topic, attempt + 1));
+				}
+			});
 	}
 
 	private void pubSubReconnected() {
