@@ -42,7 +42,8 @@ import org.jspecify.annotations.Nullable;
  * A node that could not beat for a while (a beat failed or was answered late: Redis
  * unreachable, a failover under way) tells the listener of no dead node until it has had
  * a node timeout of answered beats: the other nodes could not beat either, and their old
- * scores are the outage's, not their death's. A live node is never reaped because Redis was away.
+ * scores are the outage's, not their death's. A live node is never reaped because Redis
+ * was away.
  * <p>
  * Scores are this node's clock ({@link Clock#millis()}), and the cutoff of dead nodes is
  * read on the same clock: the nodes' clocks must agree to well within the node timeout

@@ -12,6 +12,7 @@ import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Function;
 
 import dev.presence.core.PresenceEntry;
@@ -257,6 +258,9 @@ public final class RedisPresenceStore implements PresenceStore, SmartLifecycle {
 	 */
 	private static final Duration ATTEMPT_TIMEOUT = Duration.ofMillis(500);
 
+	/** The least time between two topology reads this node asks for itself. */
+	private static final Duration TOPOLOGY_INTERVAL = Duration.ofMillis(250);
+
 	/** How long after a failed reconciliation of a topic the next one starts. */
 	private static final Duration RECONCILE_DELAY = Duration.ofSeconds(1);
 
@@ -289,6 +293,9 @@ public final class RedisPresenceStore implements PresenceStore, SmartLifecycle {
 	private final RedisPresenceReaper reaper;
 
 	private final RedisRetry retry;
+
+	/** When this node last asked a cluster for its topology, {@link System#nanoTime()}. */
+	private final AtomicLong topologyAskedAt = new AtomicLong(System.nanoTime() - TOPOLOGY_INTERVAL.toNanos());
 
 	private final Object lifecycleMonitor = new Object();
 
@@ -369,7 +376,7 @@ public final class RedisPresenceStore implements PresenceStore, SmartLifecycle {
 				(topic) -> reassert(List.of(topic), "the topic has a new history in Redis"));
 		this.heartbeat = new RedisPresenceHeartbeat(nodeId, heartbeatInterval, keyTimeToLive, nodeTimeout,
 				Clock.systemUTC(), this.owned, this.subscriptions::seen, new HeartbeatListener());
-		this.retry = new RedisRetry(mutationTimeout, ATTEMPT_TIMEOUT);
+		this.retry = new RedisRetry(mutationTimeout, ATTEMPT_TIMEOUT, this::followTopology);
 		this.reaper = new RedisPresenceReaper(nodeId, nodeTimeout.multipliedBy(CLAIM_TIMEOUTS), this.keyTimeToLive,
 				this.reapScript, RedisPresenceStore::newEpoch);
 	}
@@ -638,6 +645,28 @@ public final class RedisPresenceStore implements PresenceStore, SmartLifecycle {
 						.execute(() -> reconcile(topic, attempt + 1));
 				}
 			});
+	}
+
+	/**
+	 * On a Redis Cluster, read the topology now (a change failed: its master may have died
+	 * and a replica taken over), at most every 250ms, and move the subscriptions whose slot
+	 * changed owner. Lettuce's own refresh, adaptive and periodic, follows too, but later.
+	 */
+	private void followTopology() {
+		if (!(this.client instanceof RedisClusterClient cluster)) {
+			return;
+		}
+		long askedAt = this.topologyAskedAt.get();
+		long now = System.nanoTime();
+		if (now - askedAt < TOPOLOGY_INTERVAL.toNanos() || !this.topologyAskedAt.compareAndSet(askedAt, now)) {
+			return;
+		}
+		cluster.refreshPartitionsAsync().whenComplete((refreshed, ex) -> {
+			Connections connections = this.connections;
+			if (ex == null && connections != null) {
+				this.subscriptions.followSlotOwners(connections.pubSub.async(), connections::ownerOf);
+			}
+		});
 	}
 
 	private void pubSubReconnected() {

@@ -43,13 +43,18 @@ final class RedisRetry {
 
 	private final Duration attemptTimeout;
 
+	private final Runnable onTransientFailure;
+
 	/**
 	 * @param timeout how long after the first attempt a retry may start
 	 * @param attemptTimeout how long one attempt may take
+	 * @param onTransientFailure called when an attempt failed and is retried (the time
+	 * to look for a new topology)
 	 */
-	RedisRetry(Duration timeout, Duration attemptTimeout) {
+	RedisRetry(Duration timeout, Duration attemptTimeout, Runnable onTransientFailure) {
 		this.timeout = timeout;
 		this.attemptTimeout = attemptTimeout;
+		this.onTransientFailure = onTransientFailure;
 	}
 
 	/**
@@ -144,6 +149,12 @@ final class RedisRetry {
 					}
 					if (retries == 0 || logger.isDebugEnabled()) {
 						logger.info(this.what + " failed (" + RedisScript.unwrap(ex) + "), retrying");
+					}
+					try {
+						RedisRetry.this.onTransientFailure.run();
+					}
+					catch (RuntimeException failure) {
+						logger.warn("Could not act on a failed attempt of " + this.what, failure);
 					}
 					CompletableFuture.delayedExecutor(backoff, TimeUnit.MILLISECONDS)
 						.execute(() -> attempt(eval, retries + 1));

@@ -172,6 +172,10 @@ class RedisFailoverTests {
 		PhoenixTestClient leaver = this.clients.get(1);
 		PhoenixTestClient untracker = this.clients.get(3);
 
+		this.expectedLeaves.add(this.truth.get(updater));
+		this.expectedLeaves.add(this.truth.get(untracker));
+		this.expectedLeaves.add(this.truth.get(leaver));
+
 		// when: the master dies, and clients change presence at once, while it is down
 		long start = System.nanoTime();
 		kill.run();
@@ -194,11 +198,6 @@ class RedisFailoverTests {
 			newcomer.track(topic, state(newcomer, 1));
 			acknowledged(newcomer, new Fact(key(newcomer), state(newcomer, 1)));
 		}));
-		synchronized (this.truth) {
-			this.expectedLeaves.add(this.truth.get(updater));
-			this.expectedLeaves.add(this.truth.get(untracker));
-			this.expectedLeaves.add(this.truth.get(leaver));
-		}
 
 		// then: every change is acknowledged, and every view converges to the truth in time
 		CompletableFuture.allOf(changes.toArray(CompletableFuture[]::new)).orTimeout(20, TimeUnit.SECONDS).join();
