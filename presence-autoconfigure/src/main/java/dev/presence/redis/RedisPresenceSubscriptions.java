@@ -122,7 +122,7 @@ final class RedisPresenceSubscriptions extends RedisPubSubAdapter<String, String
 	 * {@code null} when no node does
 	 * @return the number of channels subscribed again
 	 */
-	int followSlotOwners(RedisPubSubAsyncCommands<String, String> commands,
+	synchronized int followSlotOwners(RedisPubSubAsyncCommands<String, String> commands,
 			Function<String, @Nullable String> ownerOfChannel) {
 		int moved = 0;
 		for (var subscribed : this.byChannel.entrySet()) {
