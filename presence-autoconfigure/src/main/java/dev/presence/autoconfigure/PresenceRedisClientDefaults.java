@@ -1,31 +1,40 @@
 package dev.presence.autoconfigure;
 
 import java.time.Duration;
+import java.util.concurrent.TimeUnit;
 
 import io.lettuce.core.ClientOptions;
 import io.lettuce.core.cluster.ClusterClientOptions;
 import io.lettuce.core.cluster.ClusterTopologyRefreshOptions;
+import io.lettuce.core.resource.ClientResources;
+import io.lettuce.core.resource.Delay;
 
 import org.springframework.boot.context.properties.bind.Bindable;
 import org.springframework.boot.context.properties.bind.Binder;
+import org.springframework.boot.data.redis.autoconfigure.ClientResourcesBuilderCustomizer;
 import org.springframework.boot.data.redis.autoconfigure.LettuceClientConfigurationBuilderCustomizer;
 import org.springframework.boot.data.redis.autoconfigure.LettuceClientOptionsBuilderCustomizer;
+import org.springframework.core.Ordered;
 import org.springframework.core.env.Environment;
 import org.springframework.data.redis.connection.lettuce.LettuceClientConfiguration.LettuceClientConfigurationBuilder;
 
 /**
  * Defaults of the Lettuce client that suit presence, for every setting the user left
- * unset: a command timeout of seconds, and on a Redis Cluster a topology that follows a
- * failover. A setting made with Boot's own property ({@code spring.data.redis.timeout},
+ * unset: a command timeout of seconds, reconnection attempts at most half a second apart,
+ * and on a Redis Cluster a topology that follows a failover. A setting made with Boot's
+ * own property ({@code spring.data.redis.timeout},
  * {@code spring.data.redis.lettuce.cluster.refresh.adaptive} or {@code .period}) is kept
- * as the user made it.
+ * as the user made it, and the user's own customizers run after these (this one comes
+ * first), so they win.
  * <p>
- * Boot leaves Lettuce's command timeout at 60 seconds and its cluster topology refresh
- * off: a node then keeps sending a dead master's slots to the dead master long after a
- * replica took over, and a heartbeat that cannot be written blocks for a minute.
+ * Boot leaves Lettuce's command timeout at 60 seconds, its reconnection delay growing to
+ * 30 seconds and its cluster topology refresh off: a node then keeps sending a dead
+ * master's slots to the dead master long after a replica took over, reconnects seconds
+ * after a Sentinel promoted the replica, and a heartbeat that cannot be written blocks
+ * for a minute.
  */
 final class PresenceRedisClientDefaults implements LettuceClientConfigurationBuilderCustomizer,
-		LettuceClientOptionsBuilderCustomizer {
+		LettuceClientOptionsBuilderCustomizer, ClientResourcesBuilderCustomizer, Ordered {
 
 	/** The command timeout unless {@code spring.data.redis.timeout} is set. */
 	static final Duration COMMAND_TIMEOUT = Duration.ofSeconds(5);
@@ -38,6 +47,9 @@ final class PresenceRedisClientDefaults implements LettuceClientConfigurationBui
 	 * seconds, would miss the promotion that follows the first trigger by a few seconds).
 	 */
 	static final Duration ADAPTIVE_REFRESH_TIMEOUT = Duration.ofSeconds(1);
+
+	/** The longest wait between two attempts to reconnect to Redis. */
+	static final Duration MAX_RECONNECT_DELAY = Duration.ofMillis(500);
 
 	private static final String TIMEOUT = "spring.data.redis.timeout";
 
@@ -69,6 +81,16 @@ final class PresenceRedisClientDefaults implements LettuceClientConfigurationBui
 			.adaptiveRefreshTriggersTimeout(ADAPTIVE_REFRESH_TIMEOUT)
 			.enablePeriodicRefresh(REFRESH_PERIOD)
 			.build());
+	}
+
+	@Override
+	public void customize(ClientResources.Builder builder) {
+		builder.reconnectDelay(Delay.exponential(Duration.ZERO, MAX_RECONNECT_DELAY, 2, TimeUnit.MILLISECONDS));
+	}
+
+	@Override
+	public int getOrder() {
+		return Ordered.HIGHEST_PRECEDENCE;
 	}
 
 	private boolean isSet(String name, Class<?> type) {

@@ -6,6 +6,8 @@ import io.lettuce.core.ClientOptions;
 import io.lettuce.core.cluster.ClusterClientOptions;
 import io.lettuce.core.cluster.ClusterTopologyRefreshOptions;
 import io.lettuce.core.cluster.ClusterTopologyRefreshOptions.RefreshTrigger;
+import io.lettuce.core.resource.ClientResources;
+import io.lettuce.core.resource.Delay;
 import org.junit.jupiter.api.Test;
 import org.springframework.boot.autoconfigure.AutoConfigurations;
 import org.springframework.boot.data.redis.autoconfigure.DataRedisAutoConfiguration;
@@ -36,6 +38,15 @@ class PresenceRedisClientDefaultsTests {
 		this.contextRunner.withPropertyValues("spring.data.redis.timeout=60s")
 			.run((context) -> assertThat(factory(context).getClientConfiguration().getCommandTimeout())
 				.isEqualTo(Duration.ofSeconds(60)));
+	}
+
+	@Test
+	void reconnectionShouldBeTriedAtLeastEveryHalfSecond() {
+		this.contextRunner.run((context) -> {
+			Delay delay = context.getBean(ClientResources.class).reconnectDelay();
+			assertThat(delay.createDelay(1)).isLessThanOrEqualTo(Duration.ofMillis(1));
+			assertThat(delay.createDelay(30)).isEqualTo(PresenceRedisClientDefaults.MAX_RECONNECT_DELAY);
+		});
 	}
 
 	@Test
