@@ -13,6 +13,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.BooleanSupplier;
 import java.util.function.Function;
 
 import dev.presence.core.PresenceEntry;
@@ -172,9 +173,10 @@ import org.springframework.util.Assert;
  * publishes its change even if empty. Every node's replica resyncs on the new epoch, and
  * every node owning entries re-asserts the topic on seeing it.
  * <p>
- * <b>Retry.</b> A put or a remove whose attempt times out (500ms), loses its connection or
- * gets {@code CLUSTERDOWN}, {@code TRYAGAIN}, {@code LOADING}, {@code READONLY} or
- * {@code MASTERDOWN} is tried again, in order with the node's other changes of the entry,
+ * <b>Retry.</b> A put or a remove whose attempt is stuck (looked at every 500ms: its
+ * connection is down, or on a cluster the slot's master failed or changed), times out,
+ * loses its connection or gets {@code CLUSTERDOWN}, {@code TRYAGAIN}, {@code LOADING},
+ * {@code READONLY} or {@code MASTERDOWN} is tried again, in order with the node's other changes of the entry,
  * until {@code mutationTimeout} has passed (see {@link RedisRetry}); its future completes
  * with the outcome. A retried put goes out only if its entry was not removed meanwhile.
  * <b>Heartbeat.</b> Every {@code heartbeatInterval} (on the thread
@@ -253,10 +255,10 @@ public final class RedisPresenceStore implements PresenceStore, SmartLifecycle {
 	public static final Duration DEFAULT_MUTATION_TIMEOUT = Duration.ofSeconds(8);
 
 	/**
-	 * How long one attempt of a put or remove may take before it is cancelled and tried
-	 * again: a command queued for a master that died waits for no reconnection.
+	 * How often an unanswered put or remove is looked at, to be cancelled and tried again
+	 * if it is stuck: a command queued for a master that died waits for no reconnection.
 	 */
-	private static final Duration ATTEMPT_TIMEOUT = Duration.ofMillis(500);
+	private static final Duration ATTEMPT_CHECK_INTERVAL = Duration.ofMillis(500);
 
 	/** The least time between two topology reads this node asks for itself. */
 	private static final Duration TOPOLOGY_INTERVAL = Duration.ofMillis(250);
@@ -376,7 +378,7 @@ public final class RedisPresenceStore implements PresenceStore, SmartLifecycle {
 				(topic) -> reassert(List.of(topic), "the topic has a new history in Redis"));
 		this.heartbeat = new RedisPresenceHeartbeat(nodeId, heartbeatInterval, keyTimeToLive, nodeTimeout,
 				Clock.systemUTC(), this.owned, this.subscriptions::seen, new HeartbeatListener());
-		this.retry = new RedisRetry(mutationTimeout, ATTEMPT_TIMEOUT, this::followTopology);
+		this.retry = new RedisRetry(mutationTimeout, ATTEMPT_CHECK_INTERVAL, this::followTopology);
 		this.reaper = new RedisPresenceReaper(nodeId, nodeTimeout.multipliedBy(CLAIM_TIMEOUTS), this.keyTimeToLive,
 				this.reapScript, RedisPresenceStore::newEpoch);
 	}
@@ -421,7 +423,7 @@ public final class RedisPresenceStore implements PresenceStore, SmartLifecycle {
 					}
 					// dispatched after what came since: only if a remove did not come since
 					return this.owned.ifOwned(topic, entry.ref(), () -> send.apply(eval), null);
-				}, 0L)
+				}, 0L, () -> route(connections, topic))
 			.whenComplete((seq, ex) -> {
 				if (ex != null) {
 					// the client is told the put failed, yet it may have run: own what the client
@@ -465,7 +467,7 @@ public final class RedisPresenceStore implements PresenceStore, SmartLifecycle {
 		CompletableFuture<Long> sequence = this.retry.run("Remove of '" + ref + "' in topic '" + topic + "'",
 				(eval) -> firstAttempt.getAndSet(false) ? this.owned.remove(topic, ref, () -> send.apply(eval))
 						: this.owned.withTopics((topics) -> send.apply(eval)),
-				0L)
+				0L, () -> route(connections, topic))
 			.whenComplete((seq, ex) -> {
 				if (ex != null) {
 					// the node owns the entry no more: Redis drops it once it can
@@ -645,6 +647,26 @@ public final class RedisPresenceStore implements PresenceStore, SmartLifecycle {
 						.execute(() -> reconcile(topic, attempt + 1));
 				}
 			});
+	}
+
+	/**
+	 * Where a command of a topic goes now, to tell later whether it got stuck there: the
+	 * connection is down, or on a cluster the slot's master failed or another node took the
+	 * slot over (the topology is read again meanwhile, at most every 250ms).
+	 * @return whether a command sent now is stuck, when asked later
+	 */
+	private BooleanSupplier route(Connections connections, String topic) {
+		if (!(this.client instanceof RedisClusterClient)) {
+			return () -> !connections.commands.isOpen();
+		}
+		String channel = TopicKeys.of(topic).channel();
+		String owner = connections.ownerOf(channel);
+		return () -> {
+			followTopology();
+			RedisClusterNode now = connections.master(channel);
+			return now == null || !now.getNodeId().equals(owner) || now.is(RedisClusterNode.NodeFlag.FAIL)
+					|| now.is(RedisClusterNode.NodeFlag.EVENTUAL_FAIL);
+		};
 	}
 
 	/**
@@ -913,11 +935,20 @@ public final class RedisPresenceStore implements PresenceStore, SmartLifecycle {
 		 * @return the node id, {@code null} when Redis is no cluster or no node owns it
 		 */
 		@Nullable String ownerOf(String channel) {
+			RedisClusterNode owner = master(channel);
+			return (owner != null) ? owner.getNodeId() : null;
+		}
+
+		/**
+		 * The cluster node that owns a channel's slot, as the client's topology knows it.
+		 * @param channel the channel
+		 * @return the node, {@code null} when Redis is no cluster or no node owns it
+		 */
+		@Nullable RedisClusterNode master(String channel) {
 			if (!(this.pubSub instanceof StatefulRedisClusterPubSubConnection<String, String> cluster)) {
 				return null;
 			}
-			RedisClusterNode owner = cluster.getPartitions().getMasterBySlot(SlotHash.getSlot(channel));
-			return (owner != null) ? owner.getNodeId() : null;
+			return cluster.getPartitions().getMasterBySlot(SlotHash.getSlot(channel));
 		}
 
 		void close(RedisConnectionStateListener listener) {

@@ -5,7 +5,9 @@ import java.util.concurrent.CancellationException;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import java.util.function.BooleanSupplier;
 import java.util.function.Function;
+import java.util.function.Supplier;
 
 import io.lettuce.core.RedisCommandTimeoutException;
 import io.lettuce.core.RedisConnectionException;
@@ -16,11 +18,13 @@ import org.jspecify.annotations.Nullable;
 
 /**
  * Runs a mutation until Redis answers it, retrying while Redis is unreachable or fails
- * over: each attempt may take {@code attemptTimeout}, after which its command is
- * cancelled (Lettuce then never sends it, if it still holds it: a command queued for a
- * dead master must not run after a later one), and attempts are retried with a doubling
- * backoff, from 50ms up to 200ms, as long as the next one starts within {@code timeout} of
- * the first. The result is Redis's answer, or the last failure.
+ * over. Every {@code checkInterval} an unanswered attempt is looked at: when it is stuck
+ * (its connection is down, or on a cluster the slot's master failed or changed since it
+ * was sent) its command is cancelled (Lettuce then never sends it, if it still holds it: a
+ * command queued for a dead master must not run after a later one); an attempt on a live
+ * but slow connection is left to Lettuce's command timeout. Attempts are retried with a
+ * doubling backoff, from 50ms up to 200ms, as long as the next one starts within
+ * {@code timeout} of the first. The result is Redis's answer, or the last failure.
  * <p>
  * Only failures after which the command surely did not run, or may run again without
  * harm, are retried: a timeout or a lost connection, and Redis answering
@@ -41,19 +45,19 @@ final class RedisRetry {
 
 	private final Duration timeout;
 
-	private final Duration attemptTimeout;
+	private final Duration checkInterval;
 
 	private final Runnable onTransientFailure;
 
 	/**
 	 * @param timeout how long after the first attempt a retry may start
-	 * @param attemptTimeout how long one attempt may take
+	 * @param checkInterval how often an unanswered attempt is looked at
 	 * @param onTransientFailure called when an attempt failed and is retried (the time
 	 * to look for a new topology)
 	 */
-	RedisRetry(Duration timeout, Duration attemptTimeout, Runnable onTransientFailure) {
+	RedisRetry(Duration timeout, Duration checkInterval, Runnable onTransientFailure) {
 		this.timeout = timeout;
-		this.attemptTimeout = attemptTimeout;
+		this.checkInterval = checkInterval;
 		this.onTransientFailure = onTransientFailure;
 	}
 
@@ -65,11 +69,15 @@ final class RedisRetry {
 	 * given {@code true}, and returns Lettuce's command future itself (cancelling it must
 	 * cancel the command); or {@code null} when the mutation no longer applies
 	 * @param dropped the result when the mutation no longer applies
+	 * @param route called as an attempt is sent; what it returns tells, when asked later,
+	 * whether that attempt is stuck where it was sent
 	 * @return a future of Redis's answer
 	 */
-	<T> CompletableFuture<T> run(String what, Function<Boolean, @Nullable CompletableFuture<T>> dispatch, T dropped) {
+	<T> CompletableFuture<T> run(String what, Function<Boolean, @Nullable CompletableFuture<T>> dispatch, T dropped,
+			Supplier<BooleanSupplier> route) {
 		CompletableFuture<T> result = new CompletableFuture<>();
-		new Attempts<>(what, dispatch, dropped, result, System.nanoTime() + this.timeout.toNanos()).attempt(false, 0);
+		new Attempts<>(what, dispatch, dropped, route, result, System.nanoTime() + this.timeout.toNanos())
+			.attempt(false, 0);
 		return result;
 	}
 
@@ -95,6 +103,27 @@ final class RedisRetry {
 				|| message.startsWith("Connection disconnected");
 	}
 
+	private void watch(CompletableFuture<?> call, BooleanSupplier stuck) {
+		CompletableFuture.delayedExecutor(this.checkInterval.toMillis(), TimeUnit.MILLISECONDS).execute(() -> {
+			if (call.isDone()) {
+				return;
+			}
+			boolean cancel;
+			try {
+				cancel = stuck.getAsBoolean();
+			}
+			catch (RuntimeException ex) {
+				cancel = false;
+			}
+			if (cancel) {
+				call.cancel(false);
+			}
+			else {
+				watch(call, stuck);
+			}
+		});
+	}
+
 	private final class Attempts<T> {
 
 		private final String what;
@@ -103,12 +132,15 @@ final class RedisRetry {
 
 		private final T dropped;
 
+		private final Supplier<BooleanSupplier> route;
+
 		private final CompletableFuture<T> result;
 
 		private final long deadline;
 
 		Attempts(String what, Function<Boolean, @Nullable CompletableFuture<T>> dispatch, T dropped,
-				CompletableFuture<T> result, long deadline) {
+				Supplier<BooleanSupplier> route, CompletableFuture<T> result, long deadline) {
+			this.route = route;
 			this.what = what;
 			this.dispatch = dispatch;
 			this.dropped = dropped;
@@ -118,7 +150,9 @@ final class RedisRetry {
 
 		void attempt(boolean eval, int retries) {
 			CompletableFuture<T> call;
+			BooleanSupplier stuck;
 			try {
+				stuck = this.route.get();
 				call = this.dispatch.apply(eval);
 			}
 			catch (RuntimeException ex) {
@@ -129,8 +163,7 @@ final class RedisRetry {
 				this.result.complete(this.dropped);
 				return;
 			}
-			CompletableFuture.delayedExecutor(RedisRetry.this.attemptTimeout.toMillis(), TimeUnit.MILLISECONDS)
-				.execute(() -> call.cancel(false));
+			watch(call, stuck);
 			call.whenComplete((answer, ex) -> {
 				if (ex == null) {
 					if (retries > 0) {
