@@ -181,8 +181,9 @@ public class PresenceProperties {
 
 		/**
 		 * Maximum time a track, update or untrack is retried while Redis is unreachable or
-		 * failing over, before its client gets an error reply. Keep it below the clients'
-		 * push timeout (10s in supabase-js).
+		 * failing over, before its client gets an error reply (the last attempt may take up
+		 * to the command timeout more). Keep it below the clients' push timeout (10s in
+		 * supabase-js).
 		 */
 		private Duration mutationTimeout = Duration.ofSeconds(8);
 
