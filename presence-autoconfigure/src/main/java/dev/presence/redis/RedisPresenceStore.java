@@ -567,7 +567,14 @@ public final class RedisPresenceStore implements PresenceStore, SmartLifecycle {
 				.sum();
 			if (ex != null) {
 				logger.warn("Node '" + this.nodeId + "' could not re-assert all its presences (" + reason
-						+ "), the next heartbeat will retry: " + ex);
+						+ "), trying again every " + RECONCILE_DELAY.toMillis() + "ms: " + ex);
+				for (int i = 0; i < topics.size(); i++) {
+					if (reasserts.get(i).isCompletedExceptionally()) {
+						String topic = topics.get(i);
+						CompletableFuture.delayedExecutor(RECONCILE_DELAY.toMillis(), TimeUnit.MILLISECONDS)
+							.execute(() -> reconcile(topic, 1));
+					}
+				}
 			}
 			if (changed > 0) {
 				logger.info("Node '" + this.nodeId + "' re-asserted " + changed + " presence(s) in " + topics.size()
@@ -620,8 +627,8 @@ public final class RedisPresenceStore implements PresenceStore, SmartLifecycle {
 	}
 
 	/**
-	 * Make Redis hold what this node owns in a topic after a change failed, trying again
-	 * every second until it succeeds or the store stops.
+	 * Make Redis hold what this node owns in a topic after a change or a re-assert failed,
+	 * trying again every second until it succeeds or the store stops.
 	 */
 	private void reconcile(String topic, int attempt) {
 		Connections connections = this.connections;
