@@ -220,6 +220,13 @@ public class PresenceProperties {
 		private int maxChannelsPerConnection = 100;
 
 		/**
+		 * Maximum length of a channel name (the topic without its "realtime:" prefix), in
+		 * characters; a longer one gets the join error "TopicNameTooLong". Every topic
+		 * name becomes part of Redis key names.
+		 */
+		private int maxTopicLength = 256;
+
+		/**
 		 * Maximum number of frames of one connection waiting to be handled; past it the
 		 * connection is closed with status 1008.
 		 */
@@ -307,6 +314,14 @@ public class PresenceProperties {
 
 		public void setMaxChannelsPerConnection(int maxChannelsPerConnection) {
 			this.maxChannelsPerConnection = maxChannelsPerConnection;
+		}
+
+		public int getMaxTopicLength() {
+			return this.maxTopicLength;
+		}
+
+		public void setMaxTopicLength(int maxTopicLength) {
+			this.maxTopicLength = maxTopicLength;
 		}
 
 		public int getMaxPendingFrames() {

@@ -71,7 +71,7 @@ public final class PresenceWebSocketAutoConfiguration {
 		PresenceProperties.Limits limits = properties.getLimits();
 		ChannelLimits channelLimits = new ChannelLimits(Math.toIntExact(limits.getMaxFrameSize().toBytes()),
 				Math.toIntExact(limits.getMaxStateSize().toBytes()), limits.getMaxChannelsPerConnection(),
-				limits.getMaxPendingFrames(), limits.getMaxJoinsPerSecond(), limits.getMaxPresencesPerTopic(),
+				limits.getMaxTopicLength(), limits.getMaxPendingFrames(), limits.getMaxJoinsPerSecond(), limits.getMaxPresencesPerTopic(),
 				limits.getTrackCoalesceWindow(), limits.getMaxPresenceMessages(), limits.getPresenceMessageWindow());
 		return new PresenceWebSocketHandler(new PresenceEndpointSettings(topics, JsonMapper.builder().build(),
 				channelLimits, limits.getMaxConnections(), limits.getSendTimeLimit(),

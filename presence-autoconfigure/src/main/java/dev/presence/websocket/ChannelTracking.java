@@ -1,6 +1,7 @@
 package dev.presence.websocket;
 
 import java.time.Duration;
+import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
@@ -13,6 +14,7 @@ import dev.presence.core.Presence;
 import dev.presence.core.TopicReplica;
 import tools.jackson.core.JacksonException;
 import tools.jackson.databind.JsonNode;
+import tools.jackson.databind.node.ObjectNode;
 
 /**
  * The {@code presence} pushes of one connection's channels: track and untrack with the
@@ -27,6 +29,10 @@ import tools.jackson.databind.JsonNode;
 final class ChannelTracking {
 
 	private static final Log logger = LogFactory.getLog(ChannelTracking.class);
+
+	private static final String PHX_REF = "phx_ref";
+
+	private static final String PHX_REF_PREV = "phx_ref_prev";
 
 	private static final String UNAVAILABLE = "PresenceUnavailable: the presence store cannot be reached";
 
@@ -76,6 +82,11 @@ final class ChannelTracking {
 			this.services.monitor().frameRejected("invalid-payload");
 			reply(channel, frame, "Presence track payload must be a map");
 			return PhoenixConnection.DONE;
+		}
+		if (payload.has(PHX_REF) || payload.has(PHX_REF_PREV)) {
+			// the server owns a meta's refs: a client's own would reach every other member
+			// as if the server had said them
+			payload = ((ObjectNode) payload).deepCopy().remove(List.of(PHX_REF, PHX_REF_PREV));
 		}
 		if (stateSize(payload) > this.services.limits().maxStateBytes()) {
 			this.services.monitor().frameRejected("state-too-large");

@@ -317,45 +317,49 @@ final class PhoenixConnection {
 		}
 		catch (PhoenixProtocolException ex) {
 			this.services.monitor().frameRejected("malformed");
-			send(this.messages.error(joinRef, joinRef, topic, ex.getMessage()));
+			send(this.messages.error(joinRef, frame.ref(), topic, ex.getMessage()));
 			return DONE;
 		}
 		String name = PhoenixChannel.channelName(topic);
 		if (name.isEmpty()) {
-			return refuseJoin(joinRef, topic, "TopicNameRequired: You must provide a topic name");
+			return refuseJoin(frame, joinRef, "TopicNameRequired: You must provide a topic name");
+		}
+		if (name.length() > this.services.limits().maxTopicLength()) {
+			return refuseJoin(frame, joinRef, "TopicNameTooLong: Topic names are limited to "
+					+ this.services.limits().maxTopicLength() + " characters");
 		}
 		if (config.postgresChanges()) {
-			return refuseJoin(joinRef, topic,
+			return refuseJoin(frame, joinRef,
 					"UnsupportedFeature: postgres_changes are not served by this presence server");
 		}
 		if (this.channels.size() >= this.services.limits().maxChannels()) {
-			return refuseJoin(joinRef, topic, "ChannelRateLimitReached: Too many channels");
+			return refuseJoin(frame, joinRef, "ChannelRateLimitReached: Too many channels");
 		}
 		if (this.joins.increment(System.nanoTime()) > this.services.limits().maxJoinsPerSecond()) {
-			return refuseJoin(joinRef, topic, "ClientJoinRateLimitReached: Too many joins per second");
+			return refuseJoin(frame, joinRef, "ClientJoinRateLimitReached: Too many joins per second");
 		}
 		PresenceIdentity identity;
 		try {
 			identity = authenticate(config.accessToken());
 		}
 		catch (PresenceAuthenticationException ex) {
-			return refuseJoin(joinRef, topic, ex.getMessage());
+			return refuseJoin(frame, joinRef, ex.getMessage());
 		}
 		if (!this.services.authorizer().canJoin(identity, topic, config.privateChannel())) {
-			return refuseJoin(joinRef, topic,
+			return refuseJoin(frame, joinRef,
 					"Unauthorized: You do not have permissions to read from this Channel topic: " + name);
 		}
 		String key;
 		try {
 			String bound = this.services.keyBinding().boundKey(identity);
 			if (bound != null && config.key() != null && !bound.equals(config.key())) {
-				return refuseJoin(joinRef, topic, "Unauthorized: You may only track presence under your own key");
+				return refuseJoin(frame, joinRef, "Unauthorized: You may only track presence under your own key");
 			}
 			key = (bound != null) ? bound
 					: (config.key() != null) ? config.key() : this.services.topics().refs().newUuidV1();
 		}
 		catch (IllegalStateException ex) {
-			return refuseJoin(joinRef, topic, "Unauthorized: Presence keys are bound to identities here, which needs "
+			return refuseJoin(frame, joinRef, "Unauthorized: Presence keys are bound to identities here, which needs "
 					+ ex.getMessage());
 		}
 		PhoenixChannel channel = new PhoenixChannel(this, topic, config.privateChannel(), joinRef, key, identity,
@@ -368,7 +372,7 @@ final class PhoenixConnection {
 				logger.warn("Join of " + topic + " failed on connection " + id() + ": " + ex);
 				this.channels.remove(topic, channel);
 				channel.markClosed();
-				send(this.messages.error(joinRef, joinRef, topic,
+				send(this.messages.error(joinRef, frame.ref(), topic,
 						"PresenceUnavailable: the presence store cannot be reached"));
 				joined.complete(null);
 				return;
@@ -376,7 +380,7 @@ final class PhoenixConnection {
 			channel.replica(replica);
 			replica.execute(() -> {
 				this.services.channelTopics().attach(replica, channel);
-				send(this.messages.joined(joinRef, topic));
+				send(this.messages.joined(joinRef, frame.ref(), topic));
 				if (channel.presenceEnabled()) {
 					send(this.services.channelTopics().state(replica, channel));
 				}
@@ -386,9 +390,13 @@ final class PhoenixConnection {
 		return joined;
 	}
 
-	private CompletableFuture<Void> refuseJoin(String joinRef, String topic, String reason) {
+	/**
+	 * Refuse a join: the error reply carries the join ref the channel would have had and
+	 * echoes the ref of the push, as every reply does.
+	 */
+	private CompletableFuture<Void> refuseJoin(PhoenixFrame frame, String joinRef, String reason) {
 		this.services.monitor().frameRejected("join-refused");
-		send(this.messages.error(joinRef, joinRef, topic, reason));
+		send(this.messages.error(joinRef, frame.ref(), frame.topic(), reason));
 		return DONE;
 	}
 

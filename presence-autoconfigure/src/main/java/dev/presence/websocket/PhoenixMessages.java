@@ -53,10 +53,14 @@ final class PhoenixMessages {
 		return new PhoenixFrame(joinRef, ref, topic, "phx_reply", payload);
 	}
 
-	PhoenixFrame joined(String joinRef, String topic) {
+	/**
+	 * The reply to a successful join: it carries the channel's join ref and echoes the ref
+	 * of the {@code phx_join} push, which a client may have chosen apart from its join ref.
+	 */
+	PhoenixFrame joined(String joinRef, @Nullable String ref, String topic) {
 		ObjectNode response = this.mapper.createObjectNode();
 		response.set("postgres_changes", this.mapper.createArrayNode());
-		return ok(joinRef, joinRef, topic, response);
+		return ok(joinRef, ref, topic, response);
 	}
 
 	PhoenixFrame close(String joinRef, String topic) {
