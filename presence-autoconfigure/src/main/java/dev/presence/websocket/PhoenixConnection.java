@@ -510,7 +510,8 @@ final class PhoenixConnection {
 
 	void send(OutboundFrame frame) {
 		if (!this.closed) {
-			this.outbox.send(frame.encodedFor(this.serializer));
+			OutboundFrame.Encoded encoded = frame.encodedFor(this.serializer);
+			this.outbox.send(encoded.message(), encoded.bytes());
 		}
 	}
 
