@@ -25,9 +25,12 @@ public class PresenceProperties {
 	private String endpoint = "/realtime/v1/websocket";
 
 	/**
-	 * Origins allowed to open the WebSocket, as patterns ("*" allows any origin).
+	 * Origins allowed to open the WebSocket, as patterns ("*" allows any origin). When
+	 * none are set, any origin may connect with a token or anonymously, but a handshake
+	 * authenticated by a cookie (or another credential the browser sends on its own) is
+	 * accepted only from the application's own origin.
 	 */
-	private List<String> allowedOrigins = new ArrayList<>(List.of("*"));
+	private List<String> allowedOrigins = new ArrayList<>();
 
 	/**
 	 * Where presences are stored. By default Redis when a Lettuce connection factory is
@@ -64,6 +67,8 @@ public class PresenceProperties {
 	private final Events events = new Events();
 
 	private final Security security = new Security();
+
+	private final Compression compression = new Compression();
 
 	public boolean isEnabled() {
 		return this.enabled;
@@ -145,6 +150,10 @@ public class PresenceProperties {
 		return this.security;
 	}
 
+	public Compression getCompression() {
+		return this.compression;
+	}
+
 	/**
 	 * Where presences are stored.
 	 */
@@ -200,6 +209,29 @@ public class PresenceProperties {
 	/**
 	 * Limits each client is held to.
 	 */
+	/**
+	 * WebSocket per-message compression.
+	 */
+	public static class Compression {
+
+		/**
+		 * Whether to accept the permessage-deflate extension when a client offers it (every
+		 * browser does). Off by default, as in Phoenix: compression saves bandwidth but
+		 * costs each connection a deflater (hundreds of KB of native memory) and each frame
+		 * a compression per member.
+		 */
+		private boolean enabled;
+
+		public boolean isEnabled() {
+			return this.enabled;
+		}
+
+		public void setEnabled(boolean enabled) {
+			this.enabled = enabled;
+		}
+
+	}
+
 	public static class Limits {
 
 		/**

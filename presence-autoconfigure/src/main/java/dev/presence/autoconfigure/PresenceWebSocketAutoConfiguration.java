@@ -19,8 +19,10 @@ import dev.presence.core.PresenceMonitor;
 import dev.presence.core.PresenceTopics;
 import dev.presence.security.PresenceAuthenticator;
 import dev.presence.security.PresenceAuthorizer;
+import dev.presence.websocket.AmbientCredentialOriginInterceptor;
 import dev.presence.websocket.ChannelLimits;
 import dev.presence.websocket.PhoenixHandshakeInterceptor;
+import dev.presence.websocket.PresenceHandshakeHandler;
 import dev.presence.websocket.PresenceEndpointSettings;
 import dev.presence.websocket.PresenceKeyBinding;
 import dev.presence.websocket.PresenceWebSocketHandler;
@@ -71,7 +73,8 @@ public final class PresenceWebSocketAutoConfiguration {
 		PresenceProperties.Limits limits = properties.getLimits();
 		ChannelLimits channelLimits = new ChannelLimits(Math.toIntExact(limits.getMaxFrameSize().toBytes()),
 				Math.toIntExact(limits.getMaxStateSize().toBytes()), limits.getMaxChannelsPerConnection(),
-				limits.getMaxTopicLength(), limits.getMaxPendingFrames(), limits.getMaxJoinsPerSecond(), limits.getMaxPresencesPerTopic(),
+				limits.getMaxTopicLength(), limits.getMaxPendingFrames(), limits.getMaxJoinsPerSecond(),
+				limits.getMaxPresencesPerTopic(),
 				limits.getTrackCoalesceWindow(), limits.getMaxPresenceMessages(), limits.getPresenceMessageWindow());
 		return new PresenceWebSocketHandler(new PresenceEndpointSettings(topics, JsonMapper.builder().build(),
 				channelLimits, limits.getMaxConnections(), limits.getSendTimeLimit(),
@@ -93,9 +96,19 @@ public final class PresenceWebSocketAutoConfiguration {
 		JsonMapper mapper = JsonMapper.builder().build();
 		PhoenixHandshakeInterceptor interceptor = new PhoenixHandshakeInterceptor(
 				List.of(new V1JsonSerializer(mapper), new V2JsonSerializer(mapper)));
+		PresenceHandshakeHandler handshakeHandler = new PresenceHandshakeHandler(
+				properties.getCompression().isEnabled());
+		List<String> allowedOrigins = properties.getAllowedOrigins();
+		if (allowedOrigins.isEmpty()) {
+			return (registry) -> registry.addHandler(handler, properties.getEndpoint())
+				.setHandshakeHandler(handshakeHandler)
+				.addInterceptors(new AmbientCredentialOriginInterceptor(), interceptor)
+				.setAllowedOriginPatterns("*");
+		}
 		return (registry) -> registry.addHandler(handler, properties.getEndpoint())
+			.setHandshakeHandler(handshakeHandler)
 			.addInterceptors(interceptor)
-			.setAllowedOriginPatterns(properties.getAllowedOrigins().toArray(String[]::new));
+			.setAllowedOriginPatterns(allowedOrigins.toArray(String[]::new));
 	}
 
 }
