@@ -319,8 +319,10 @@ public class PresenceProperties {
 		private Duration sendTimeLimit = Duration.ofSeconds(10);
 
 		/**
-		 * Maximum text (counted in characters) queued for a client that does not read fast
-		 * enough; past it the client is closed with status 4500 and its presences leave.
+		 * Maximum bytes (of UTF-8 text) queued for one client, not counting the largest
+		 * queued frame; past it the client is closed with status 4500 and its presences
+		 * leave. One frame larger than this (a big room's state) still reaches a client
+		 * that keeps up.
 		 */
 		private DataSize sendBufferSize = DataSize.ofMegabytes(1);
 
