@@ -4,8 +4,6 @@ import java.io.IOException;
 
 import org.junit.jupiter.api.Nested;
 import org.junit.jupiter.api.Test;
-import org.springframework.boot.SpringBootConfiguration;
-import org.springframework.boot.autoconfigure.EnableAutoConfiguration;
 import org.springframework.boot.test.context.SpringBootTest;
 import org.springframework.boot.test.context.SpringBootTest.WebEnvironment;
 import org.springframework.boot.test.web.server.LocalServerPort;
@@ -27,7 +25,7 @@ class CompressionTests {
 			null);
 
 	@Nested
-	@SpringBootTest(classes = TestApplication.class, webEnvironment = WebEnvironment.RANDOM_PORT,
+	@SpringBootTest(classes = PresenceTestApplication.class, webEnvironment = WebEnvironment.RANDOM_PORT,
 			properties = "presence.store=memory")
 	class ByDefault {
 
@@ -46,7 +44,7 @@ class CompressionTests {
 	}
 
 	@Nested
-	@SpringBootTest(classes = TestApplication.class, webEnvironment = WebEnvironment.RANDOM_PORT,
+	@SpringBootTest(classes = PresenceTestApplication.class, webEnvironment = WebEnvironment.RANDOM_PORT,
 			properties = { "presence.store=memory", "presence.compression.enabled=true" })
 	class WhenEnabled {
 
@@ -61,15 +59,6 @@ class CompressionTests {
 				assertThat(Frames.json(client.readText()).get(4).get("status").asString()).isEqualTo("ok");
 			}
 		}
-
-	}
-
-	@SpringBootConfiguration
-	@EnableAutoConfiguration(
-			excludeName = { "org.springframework.boot.data.redis.autoconfigure.DataRedisAutoConfiguration",
-					"org.springframework.boot.data.redis.autoconfigure.DataRedisReactiveAutoConfiguration",
-					"org.springframework.boot.data.redis.autoconfigure.DataRedisRepositoriesAutoConfiguration" })
-	static class TestApplication {
 
 	}
 

@@ -12,12 +12,11 @@ import java.util.List;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.springframework.boot.SpringBootConfiguration;
-import org.springframework.boot.autoconfigure.EnableAutoConfiguration;
 import org.springframework.boot.test.context.SpringBootTest;
 import org.springframework.boot.test.context.SpringBootTest.WebEnvironment;
 import org.springframework.boot.test.web.server.LocalServerPort;
 import org.springframework.context.annotation.Bean;
+import org.springframework.context.annotation.Configuration;
 import org.springframework.security.config.Customizer;
 import org.springframework.security.config.annotation.web.builders.HttpSecurity;
 import org.springframework.security.config.annotation.web.configuration.EnableWebSecurity;
@@ -33,8 +32,8 @@ import static org.assertj.core.api.Assertions.assertThat;
  * so no other web page can act as the logged-in user; handshakes that carry their
  * credential in a header are accepted from any origin.
  */
-@SpringBootTest(classes = CrossSiteHandshakeTests.TestApplication.class, webEnvironment = WebEnvironment.RANDOM_PORT,
-		properties = { "presence.store=memory" })
+@SpringBootTest(classes = { PresenceTestApplication.class, CrossSiteHandshakeTests.FormLogin.class },
+		webEnvironment = WebEnvironment.RANDOM_PORT, properties = { "presence.store=memory" })
 class CrossSiteHandshakeTests {
 
 	private static final String OTHER_SITE = "https://attacker.example";
@@ -101,13 +100,9 @@ class CrossSiteHandshakeTests {
 		return socket;
 	}
 
-	@SpringBootConfiguration
-	@EnableAutoConfiguration(
-			excludeName = { "org.springframework.boot.data.redis.autoconfigure.DataRedisAutoConfiguration",
-					"org.springframework.boot.data.redis.autoconfigure.DataRedisReactiveAutoConfiguration",
-					"org.springframework.boot.data.redis.autoconfigure.DataRedisRepositoriesAutoConfiguration" })
+	@Configuration(proxyBeanMethods = false)
 	@EnableWebSecurity
-	static class TestApplication {
+	static class FormLogin {
 
 		@Bean
 		SecurityFilterChain securityFilterChain(HttpSecurity http) throws Exception {
