@@ -50,8 +50,9 @@ public class PresenceProperties {
 	private Duration nodeTimeout = Duration.ofSeconds(10);
 
 	/**
-	 * How long changes of a topic are merged into one presence_diff before they are sent
-	 * to the node's members; zero sends every change at once.
+	 * Window over which a busy topic's changes are merged into one presence_diff for the
+	 * node's members. A change to a topic that sent nothing within the last window goes
+	 * out at once; zero sends every change at once.
 	 */
 	private Duration batchWindow = Duration.ofMillis(20);
 

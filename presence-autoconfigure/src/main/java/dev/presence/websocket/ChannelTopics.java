@@ -22,11 +22,12 @@ import tools.jackson.databind.node.ObjectNode;
  * The channels of this node joined to each followed topic, and the fan-out of the topic's
  * diffs to them.
  * <p>
- * Diffs of a topic arriving within the batch window are merged into one
- * {@code presence_diff} (the client applies its joins before its leaves, so the merged
- * diff ends in the same state as the diffs one by one), which turns the N² frames of a mass join into N per window. Each
- * merged diff is encoded once per serializer and the same bytes are written to every
- * member with presence enabled. Membership changes and flushes run on the topic's serial
+ * A change to a quiet topic (nothing sent in the last batch window) is sent at once; while
+ * a topic is busy, its changes are merged into one {@code presence_diff} sent at the end
+ * of the window (the client applies its joins before its leaves, so the merged diff ends
+ * in the same state as the diffs one by one), which turns the N² frames of a mass join
+ * into N per window without delaying a lone change. Each diff is encoded once per
+ * serializer and the same bytes are written to every member with presence enabled. Membership changes and flushes run on the topic's serial
  * executor, between two diffs; a pending batch is flushed before a member joins or turns
  * presence on, so the state it is sent and the diffs after it never overlap.
  */
@@ -117,6 +118,9 @@ final class ChannelTopics {
 
 		private boolean flushScheduled;
 
+		// when this topic last sent a diff, on the System.nanoTime() clock
+		private long lastSentNanos = System.nanoTime() - ChannelTopics.this.batchWindowNanos;
+
 		// each presence's meta, encoded once for every state and diff that shows it
 		private final Map<String, ObjectNode> metas = new HashMap<>();
 
@@ -130,7 +134,10 @@ final class ChannelTopics {
 
 		@Override
 		public void onDiff(PresenceDiff diff) {
-			if (ChannelTopics.this.batchWindowNanos == 0) {
+			long window = ChannelTopics.this.batchWindowNanos;
+			long now = System.nanoTime();
+			if (!this.flushScheduled && now - this.lastSentNanos >= window) {
+				// a quiet topic: nothing to merge with, so no reason to wait
 				send(diff);
 				return;
 			}
@@ -143,7 +150,7 @@ final class ChannelTopics {
 			if (!this.flushScheduled) {
 				this.flushScheduled = true;
 				ChannelTopics.this.scheduler.schedule(() -> this.replica.execute(this::flush),
-						ChannelTopics.this.batchWindowNanos, TimeUnit.NANOSECONDS);
+						this.lastSentNanos + window - now, TimeUnit.NANOSECONDS);
 			}
 		}
 
@@ -170,6 +177,7 @@ final class ChannelTopics {
 				}
 			}
 			ChannelTopics.this.monitor.diffSent(this.replica.topic(), sent);
+			this.lastSentNanos = System.nanoTime();
 		}
 
 		private static Map<String, List<Presence>> byKey(Map<String, Keyed> byRef) {
