@@ -57,4 +57,23 @@ class PresencePropertiesMetadataTests {
 				"presence.batch-window", "presence.limits.max-frame-size", "presence.limits.idle-timeout");
 	}
 
+	@Test
+	void sendBufferSizeIsDescribedInTheUnitItCounts() throws Exception {
+		JsonNode metadata = metadata();
+		String description = null;
+		for (JsonNode property : metadata.get("properties")) {
+			if (property.get("name").asString().equals("presence.limits.send-buffer-size")) {
+				description = property.get("description").asString();
+			}
+		}
+		// the limit counts the bytes of the frames' UTF-8 encoding, as DataSize says: not characters
+		assertThat(description).contains("bytes").doesNotContain("character");
+	}
+
+	private static JsonNode metadata() throws Exception {
+		try (InputStream in = new ClassPathResource("META-INF/spring-configuration-metadata.json").getInputStream()) {
+			return JsonMapper.builder().build().readTree(in);
+		}
+	}
+
 }
