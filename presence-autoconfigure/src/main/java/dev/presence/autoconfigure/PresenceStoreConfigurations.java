@@ -2,7 +2,9 @@ package dev.presence.autoconfigure;
 
 import io.lettuce.core.AbstractRedisClient;
 import io.lettuce.core.RedisClient;
+import tools.jackson.databind.json.JsonMapper;
 
+import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnBean;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnClass;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnMissingBean;
@@ -11,6 +13,7 @@ import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
 import org.springframework.data.redis.connection.lettuce.LettuceConnectionFactory;
 
+import dev.presence.core.PresenceMonitor;
 import dev.presence.core.PresenceNode;
 import dev.presence.core.PresenceStore;
 import dev.presence.memory.InMemoryPresenceStore;
@@ -34,12 +37,13 @@ final class PresenceStoreConfigurations {
 		@Bean
 		@ConditionalOnMissingBean(PresenceStore.class)
 		RedisPresenceStore redisPresenceStore(LettuceConnectionFactory connectionFactory, PresenceNode node,
-				PresenceProperties properties) {
+				PresenceProperties properties, ObjectProvider<PresenceMonitor> monitor) {
 			connectionFactory.start();
 			// a RedisClient, or a RedisClusterClient when spring.data.redis.cluster.nodes is set
 			AbstractRedisClient client = connectionFactory.getRequiredNativeClient();
 			return new RedisPresenceStore(client, node.id(), properties.getRedis().getKeyTimeToLive(),
-					properties.getRedis().getHeartbeatInterval(), properties.getNodeTimeout());
+					properties.getRedis().getHeartbeatInterval(), properties.getNodeTimeout(),
+					JsonMapper.builder().build(), monitor.getIfAvailable(() -> PresenceMonitor.NONE));
 		}
 
 	}

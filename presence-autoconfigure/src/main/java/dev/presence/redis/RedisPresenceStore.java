@@ -12,6 +12,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 
 import dev.presence.core.PresenceEntry;
+import dev.presence.core.PresenceMonitor;
 import dev.presence.core.PresenceSnapshot;
 import dev.presence.core.PresenceStore;
 import io.lettuce.core.AbstractRedisClient;
@@ -271,6 +272,24 @@ public final class RedisPresenceStore implements PresenceStore, SmartLifecycle {
 	 */
 	public RedisPresenceStore(AbstractRedisClient client, String nodeId, Duration keyTimeToLive,
 			Duration heartbeatInterval, Duration nodeTimeout, JsonMapper jsonMapper) {
+		this(client, nodeId, keyTimeToLive, heartbeatInterval, nodeTimeout, jsonMapper, PresenceMonitor.NONE);
+	}
+
+	/**
+	 * Create a store that tells a monitor about the dead nodes it reaps.
+	 * @param client the client to connect with: a {@link RedisClient} or a
+	 * {@link RedisClusterClient}
+	 * @param nodeId the id of this node
+	 * @param keyTimeToLive how long the keys of a topic outlive its last change or
+	 * heartbeat; at least three heartbeat intervals and longer than the node timeout
+	 * @param heartbeatInterval how often the node refreshes its keys and its heartbeat
+	 * @param nodeTimeout how long a node may go without a heartbeat before it is declared
+	 * dead and reaped; longer than the heartbeat interval, better several of them
+	 * @param jsonMapper the mapper of entries and changes
+	 * @param monitor told about each dead node this node reaps
+	 */
+	public RedisPresenceStore(AbstractRedisClient client, String nodeId, Duration keyTimeToLive,
+			Duration heartbeatInterval, Duration nodeTimeout, JsonMapper jsonMapper, PresenceMonitor monitor) {
 		Assert.notNull(client, "'client' must not be null");
 		Assert.isTrue(client instanceof RedisClient || client instanceof RedisClusterClient,
 				() -> "'client' must be a RedisClient or a RedisClusterClient, not " + client.getClass().getName());
@@ -279,6 +298,7 @@ public final class RedisPresenceStore implements PresenceStore, SmartLifecycle {
 		Assert.notNull(heartbeatInterval, "'heartbeatInterval' must not be null");
 		Assert.notNull(nodeTimeout, "'nodeTimeout' must not be null");
 		Assert.notNull(jsonMapper, "'jsonMapper' must not be null");
+		Assert.notNull(monitor, "'monitor' must not be null");
 		Assert.isTrue(heartbeatInterval.toMillis() > 0, "'heartbeatInterval' must be at least 1ms");
 		Assert.isTrue(keyTimeToLive.compareTo(heartbeatInterval.multipliedBy(3)) >= 0,
 				() -> "'keyTimeToLive' (" + keyTimeToLive + ") must be at least three times 'heartbeatInterval' ("
@@ -296,7 +316,7 @@ public final class RedisPresenceStore implements PresenceStore, SmartLifecycle {
 		this.heartbeat = new RedisPresenceHeartbeat(nodeId, heartbeatInterval, keyTimeToLive, nodeTimeout,
 				Clock.systemUTC(), this.owned, new HeartbeatListener());
 		this.reaper = new RedisPresenceReaper(nodeId, nodeTimeout.multipliedBy(CLAIM_TIMEOUTS), this.keyTimeToLive,
-				this.reapScript, RedisPresenceStore::newEpoch);
+				this.reapScript, RedisPresenceStore::newEpoch, monitor);
 	}
 
 	/**
