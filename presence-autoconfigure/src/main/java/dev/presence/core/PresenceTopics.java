@@ -112,7 +112,7 @@ public final class PresenceTopics {
 			this.followed.put(topic, followed);
 			ready.whenComplete((started, ex) -> {
 				if (ex != null) {
-					logger.warn("Could not follow presence topic " + topic + ": " + ex);
+					logger.warn("Could not follow presence topic " + LogValues.quote(topic) + ": " + ex);
 					synchronized (this.followed) {
 						if (this.followed.get(topic) == followed) {
 							this.followed.remove(topic);

@@ -201,7 +201,7 @@ public final class TopicReplica implements PresenceChangeListener {
 	public void onSubscriptionLost() {
 		execute(() -> {
 			if (!this.closed && this.ready.isDone()) {
-				logger.info("Presence subscription of " + this.topic + " was lost, resynchronising");
+				logger.info("Presence subscription of " + LogValues.quote(this.topic) + " was lost, resynchronising");
 				resync();
 			}
 		});
@@ -220,22 +220,22 @@ public final class TopicReplica implements PresenceChangeListener {
 			this.epoch = change.epoch();
 		}
 		if (!change.epoch().equals(this.epoch)) {
-			logger.info("Presence store lost the history of " + this.topic + " (epoch " + this.epoch + " is now "
-					+ change.epoch() + "), resynchronising");
+			logger.info("Presence store lost the history of " + LogValues.quote(this.topic) + " (epoch " + this.epoch
+					+ " is now " + change.epoch() + "), resynchronising");
 			this.pending.add(change);
 			resync();
 			return;
 		}
 		if (change.sequence() <= this.sequence) {
 			if (logger.isDebugEnabled()) {
-				logger.debug("Dropping change " + change.sequence() + " of " + this.topic + ", already at "
-						+ this.sequence);
+				logger.debug("Dropping change " + change.sequence() + " of " + LogValues.quote(this.topic)
+						+ ", already at " + this.sequence);
 			}
 			return;
 		}
 		if (change.sequence() != this.sequence + 1) {
-			logger.info("Presence change " + (this.sequence + 1) + " of " + this.topic + " was lost (got "
-					+ change.sequence() + "), resynchronising");
+			logger.info("Presence change " + (this.sequence + 1) + " of " + LogValues.quote(this.topic)
+					+ " was lost (got " + change.sequence() + "), resynchronising");
 			this.pending.add(change);
 			resync();
 			return;
@@ -261,7 +261,8 @@ public final class TopicReplica implements PresenceChangeListener {
 				return;
 			}
 			if (ex != null) {
-				logger.warn("Could not read the presences of " + this.topic + " to resynchronise, retrying: " + ex);
+				logger.warn("Could not read the presences of " + LogValues.quote(this.topic)
+						+ " to resynchronise, retrying: " + ex);
 				CompletableFuture.delayedExecutor(RESYNC_RETRY_DELAY.toMillis(), TimeUnit.MILLISECONDS, this.executor)
 					.execute(this::resync);
 				return;
@@ -359,7 +360,7 @@ public final class TopicReplica implements PresenceChangeListener {
 				listener.onDiff(diff);
 			}
 			catch (RuntimeException ex) {
-				logger.error("Presence listener of " + this.topic + " failed", ex);
+				logger.error("Presence listener of " + LogValues.quote(this.topic) + " failed", ex);
 			}
 		}
 		if (publishEvents) {

@@ -11,6 +11,7 @@ import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 
+import dev.presence.core.LogValues;
 import dev.presence.core.PresenceEntry;
 import dev.presence.core.PresenceMonitor;
 import dev.presence.core.PresenceSnapshot;
@@ -358,8 +359,9 @@ public final class RedisPresenceStore implements PresenceStore, SmartLifecycle {
 		});
 		return bounded(sequence, connections).thenAccept((seq) -> {
 			if (logger.isDebugEnabled()) {
-				logger.debug("Put '" + entry.ref() + "' under key '" + entry.key() + "' of topic '" + topic + "'"
-						+ ((replacedRef != null) ? " replacing '" + replacedRef + "'" : "") + " as change " + seq);
+				logger.debug("Put '" + entry.ref() + "' under key " + LogValues.quote(entry.key()) + " of topic "
+						+ LogValues.quote(topic) + ((replacedRef != null) ? " replacing '" + replacedRef + "'" : "")
+						+ " as change " + seq);
 			}
 		});
 	}
@@ -370,7 +372,7 @@ public final class RedisPresenceStore implements PresenceStore, SmartLifecycle {
 		// (pipelined), so the track still waits one round trip, and Redis knows where to reap
 		// the entry once it holds it
 		connections.async.sadd(topicsKey, topic).exceptionally((ex) -> {
-			logger.warn("Could not record topic '" + topic + "' of node '" + this.nodeId
+			logger.warn("Could not record topic " + LogValues.quote(topic) + " of node '" + this.nodeId
 					+ "'; the next heartbeat will: " + ex);
 			return 0L;
 		});
@@ -389,7 +391,7 @@ public final class RedisPresenceStore implements PresenceStore, SmartLifecycle {
 		return bounded(sequence, connections).thenAccept((seq) -> {
 			if (logger.isDebugEnabled()) {
 				logger.debug(((seq != 0) ? "Removed '" + ref + "' as change " + seq : "Nothing to remove at '" + ref
-						+ "'") + " of topic '" + topic + "'");
+						+ "'") + " of topic " + LogValues.quote(topic));
 			}
 		});
 	}
@@ -413,7 +415,8 @@ public final class RedisPresenceStore implements PresenceStore, SmartLifecycle {
 				entries.add(this.codec.readEntry(ref, String.valueOf(values.get(i + 1))));
 			}
 			catch (RuntimeException ex) {
-				logger.warn("Ignoring malformed entry '" + ref + "' of topic '" + topic + "': " + ex.getMessage());
+				logger.warn("Ignoring malformed entry " + LogValues.quote(ref) + " of topic " + LogValues.quote(topic)
+						+ ": " + LogValues.quote(ex.getMessage()));
 			}
 		}
 		return new PresenceSnapshot(topic, epoch, sequence, entries);

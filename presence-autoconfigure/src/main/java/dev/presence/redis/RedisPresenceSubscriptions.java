@@ -6,6 +6,7 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentMap;
 import java.util.concurrent.atomic.AtomicBoolean;
 
+import dev.presence.core.LogValues;
 import dev.presence.core.PresenceChange;
 import dev.presence.core.PresenceStore.PresenceChangeListener;
 import io.lettuce.core.RedisChannelHandler;
@@ -100,11 +101,12 @@ final class RedisPresenceSubscriptions extends RedisPubSubAdapter<String, String
 			change = this.codec.readChange(subscription.topic, message);
 		}
 		catch (RuntimeException ex) {
-			logger.warn("Ignoring malformed presence change on channel '" + channel + "': " + ex.getMessage());
+			logger.warn("Ignoring malformed presence change on channel " + LogValues.quote(channel) + ": "
+					+ LogValues.quote(ex.getMessage()));
 			return;
 		}
 		if (logger.isDebugEnabled()) {
-			logger.debug("Change " + change.sequence() + " of topic '" + change.topic() + "' from node '"
+			logger.debug("Change " + change.sequence() + " of topic " + LogValues.quote(change.topic()) + " from node '"
 					+ change.origin() + "': " + change.joins().size() + " join(s), " + change.leaves().size()
 					+ " leave(s)");
 		}
@@ -112,7 +114,8 @@ final class RedisPresenceSubscriptions extends RedisPubSubAdapter<String, String
 			subscription.listener.onChange(change);
 		}
 		catch (RuntimeException ex) {
-			logger.error("Listener of topic '" + subscription.topic + "' failed on change " + change.sequence(), ex);
+			logger.error("Listener of topic " + LogValues.quote(subscription.topic) + " failed on change "
+					+ change.sequence(), ex);
 		}
 	}
 
@@ -121,12 +124,14 @@ final class RedisPresenceSubscriptions extends RedisPubSubAdapter<String, String
 		Subscription subscription = this.byChannel.get(channel);
 		// the first confirmation is the subscription's own, any later one a resubscription
 		if (subscription != null && subscription.confirmed.getAndSet(true)) {
-			logger.info("Resubscribed to topic '" + subscription.topic + "'; telling its listener to resync");
+			logger.info("Resubscribed to topic " + LogValues.quote(subscription.topic)
+					+ "; telling its listener to resync");
 			try {
 				subscription.listener.onSubscriptionLost();
 			}
 			catch (RuntimeException ex) {
-				logger.error("Listener of topic '" + subscription.topic + "' failed on a lost subscription", ex);
+				logger.error("Listener of topic " + LogValues.quote(subscription.topic)
+						+ " failed on a lost subscription", ex);
 			}
 		}
 	}

@@ -10,6 +10,7 @@ import org.apache.commons.logging.Log;
 import org.apache.commons.logging.LogFactory;
 import org.jspecify.annotations.Nullable;
 
+import dev.presence.core.LogValues;
 import dev.presence.core.Presence;
 import dev.presence.core.TopicReplica;
 import tools.jackson.core.JacksonException;
@@ -154,8 +155,8 @@ final class ChannelTracking {
 			.track(channel.storeTopic(), channel.key(), state, channel.presence())
 			.handle((presence, ex) -> {
 				if (ex != null) {
-					logger.warn("Track in " + channel.topic() + " failed on connection " + this.connection.id() + ": "
-							+ ex);
+					logger.warn("Track in " + LogValues.quote(channel.topic()) + " failed on connection "
+							+ this.connection.id() + ": " + ex);
 					throw new IllegalStateException(ex);
 				}
 				if (channel.closed()) {
@@ -178,8 +179,8 @@ final class ChannelTracking {
 		}
 		return this.services.topics().untrack(channel.storeTopic(), current).handle((removed, ex) -> {
 			if (ex != null) {
-				logger.warn("Untrack in " + channel.topic() + " failed on connection " + this.connection.id() + ": "
-						+ ex);
+				logger.warn("Untrack in " + LogValues.quote(channel.topic()) + " failed on connection "
+						+ this.connection.id() + ": " + ex);
 				reply(channel, frame, UNAVAILABLE);
 				return null;
 			}

@@ -18,6 +18,7 @@ import org.jspecify.annotations.Nullable;
 import org.springframework.web.socket.CloseStatus;
 import org.springframework.web.socket.WebSocketSession;
 
+import dev.presence.core.LogValues;
 import dev.presence.core.Presence;
 import dev.presence.core.TopicReplica;
 import dev.presence.security.PresenceAuthenticationException;
@@ -243,7 +244,7 @@ final class PhoenixConnection {
 
 	private CompletableFuture<Void> handle(PhoenixFrame frame) {
 		if (logger.isTraceEnabled()) {
-			logger.trace("Connection " + id() + " received " + frame);
+			logger.trace("Connection " + id() + " received " + LogValues.quote(frame));
 		}
 		if (PhoenixMessages.PHOENIX_TOPIC.equals(frame.topic())) {
 			if ("heartbeat".equals(frame.event())) {
@@ -369,7 +370,7 @@ final class PhoenixConnection {
 		CompletableFuture<Void> joined = new CompletableFuture<>();
 		this.services.topics().follow(channel.storeTopic()).whenComplete((replica, ex) -> {
 			if (ex != null) {
-				logger.warn("Join of " + topic + " failed on connection " + id() + ": " + ex);
+				logger.warn("Join of " + LogValues.quote(topic) + " failed on connection " + id() + ": " + ex);
 				this.channels.remove(topic, channel);
 				channel.markClosed();
 				send(this.messages.error(joinRef, frame.ref(), topic,
@@ -489,8 +490,8 @@ final class PhoenixConnection {
 		if (presence != null) {
 			channel.presence(null);
 			untracked = this.services.topics().untrack(channel.storeTopic(), presence).exceptionally((ex) -> {
-				logger.warn("Could not remove the presence of connection " + id() + " from " + channel.topic()
-						+ " (it expires with this node's heartbeat): " + ex);
+				logger.warn("Could not remove the presence of connection " + id() + " from "
+						+ LogValues.quote(channel.topic()) + " (it expires with this node's heartbeat): " + ex);
 				return null;
 			});
 		}
