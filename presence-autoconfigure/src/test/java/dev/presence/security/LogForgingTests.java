@@ -1,7 +1,10 @@
 package dev.presence.security;
 
+import java.net.http.HttpClient;
+import java.net.http.WebSocket;
 import java.time.Duration;
 import java.util.List;
+import java.util.concurrent.TimeUnit;
 
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
@@ -32,11 +35,12 @@ import static org.awaitility.Awaitility.await;
  * topic holds.
  */
 @SpringBootTest(classes = LogForgingTests.TestApplication.class, webEnvironment = WebEnvironment.RANDOM_PORT,
-		properties = { "spring.data.redis.timeout=500ms", "presence.timeout=500ms" })
+		properties = { "spring.data.redis.timeout=500ms", "presence.timeout=500ms",
+				"logging.level.dev.presence.websocket.PresenceWebSocketHandler=debug" })
 @ExtendWith(OutputCaptureExtension.class)
 class LogForgingTests {
 
-	private static final String FORGED = "12:00:00.000 WARN  [main] dev.presence.Admin - FORGED admin logged in";
+	private static final String FORGED = "12:00:00.000 WARN  [main] dev.presence.Admin - FORGED admin";
 
 	private static RedisServer redis;
 
@@ -98,6 +102,24 @@ class LogForgingTests {
 		assertThat(output.getAll().lines()).filteredOn((line) -> line.contains("realtime:huge-"))
 			.isNotEmpty()
 			.allSatisfy((line) -> assertThat(line).hasSizeLessThan(1_000).contains("...(500014 chars)"));
+	}
+
+	@Test
+	void closeReasonWithALineBreakIsLoggedOnOneLine(CapturedOutput output) {
+		WebSocket socket = HttpClient.newHttpClient()
+			.newWebSocketBuilder()
+			.buildAsync(PhoenixSocket.uri(this.port, "apikey=anon-key"), new WebSocket.Listener() {
+			})
+			.orTimeout(10, TimeUnit.SECONDS)
+			.join();
+
+		socket.sendClose(4000, "bye\n" + FORGED).orTimeout(10, TimeUnit.SECONDS).join();
+
+		await().atMost(Duration.ofSeconds(10))
+			.untilAsserted(() -> assertThat(output.getAll()).contains("bye\\n" + FORGED));
+		assertThat(output.getAll().lines()).filteredOn((line) -> line.contains("FORGED"))
+			.isNotEmpty()
+			.allSatisfy((line) -> assertThat(line).doesNotStartWith(FORGED));
 	}
 
 	@SpringBootConfiguration
