@@ -36,7 +36,9 @@ import static org.awaitility.Awaitility.await;
  */
 @SpringBootTest(classes = LogForgingTests.TestApplication.class, webEnvironment = WebEnvironment.RANDOM_PORT,
 		properties = { "spring.data.redis.timeout=500ms", "presence.timeout=500ms",
-				"logging.level.dev.presence.websocket.PresenceWebSocketHandler=debug" })
+				"logging.level.dev.presence.websocket.PresenceWebSocketHandler=debug",
+				// an application may allow long topic names; its log lines must stay short all the same
+				"presence.limits.max-topic-length=1000000" })
 @ExtendWith(OutputCaptureExtension.class)
 class LogForgingTests {
 
