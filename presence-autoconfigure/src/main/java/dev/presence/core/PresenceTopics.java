@@ -190,11 +190,11 @@ public final class PresenceTopics {
 	 * Track a presence owned by this node, or update one.
 	 * @param topic the topic
 	 * @param key the presence key
-	 * @param state the state
+	 * @param state the state, encoded
 	 * @param replaced the presence this one replaces, or {@code null} for a first track
 	 * @return a future of the stored presence
 	 */
-	public CompletableFuture<Presence> track(String topic, String key, Map<String, @Nullable Object> state,
+	public CompletableFuture<Presence> track(String topic, String key, PresenceState state,
 			@Nullable Presence replaced) {
 		String previousRef = (replaced != null) ? replaced.ref() : null;
 		Presence presence = new Presence(this.refs.newRef(), previousRef, state);
