@@ -93,6 +93,9 @@ public final class DefaultPresenceService implements PresenceService {
 			throw new PresenceException("Interrupted during " + operation, ex);
 		}
 		catch (ExecutionException ex) {
+			if (ex.getCause() instanceof PresenceLimitExceededException refused) {
+				throw refused;
+			}
 			throw new PresenceException("Could not " + operation + ": " + ex.getCause().getMessage(), ex.getCause());
 		}
 		catch (TimeoutException ex) {

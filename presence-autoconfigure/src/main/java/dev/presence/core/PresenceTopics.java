@@ -46,6 +46,11 @@ public final class PresenceTopics {
 
 	private final PresenceRefs refs = new PresenceRefs();
 
+	private final int maxPresences;
+
+	/** Refs of the presences this node tracks (for its connections and the application). */
+	private final Set<String> owned = ConcurrentHashMap.newKeySet();
+
 	// guarded by itself
 	private final Map<String, Followed> followed = new HashMap<>();
 
@@ -61,9 +66,13 @@ public final class PresenceTopics {
 	 * @param lostHistoryGrace how long a replica keeps showing presences that vanished
 	 * because the store lost a topic, waiting for their nodes to re-assert them
 	 * @param monitor told about changes and resyncs, for metrics
+	 * @param maxPresences maximum number of presences this node tracks at once; a track
+	 * that would add one more is refused
 	 */
 	public PresenceTopics(String nodeId, PresenceStore store, Executor executor, PresenceEventPublisher events,
-			Duration lostHistoryGrace, PresenceMonitor monitor) {
+			Duration lostHistoryGrace, PresenceMonitor monitor, int maxPresences) {
+		Assert.isTrue(maxPresences > 0, "'maxPresences' must be positive");
+		this.maxPresences = maxPresences;
 		this.lostHistoryGrace = lostHistoryGrace;
 		this.monitor = monitor;
 		Assert.hasText(nodeId, "'nodeId' must not be empty");
@@ -187,17 +196,23 @@ public final class PresenceTopics {
 	}
 
 	/**
-	 * Track a presence owned by this node, or update one.
+	 * Track a presence owned by this node, or update one. A first track is refused when
+	 * the node already tracks its maximum number of presences; an update never is.
 	 * @param topic the topic
 	 * @param key the presence key
 	 * @param state the state, encoded
 	 * @param replaced the presence this one replaces, or {@code null} for a first track
-	 * @return a future of the stored presence
+	 * @return a future of the stored presence, failed with a
+	 * {@link PresenceLimitExceededException} when the node is full
 	 */
 	public CompletableFuture<Presence> track(String topic, String key, PresenceState state,
 			@Nullable Presence replaced) {
 		String previousRef = (replaced != null) ? replaced.ref() : null;
 		Presence presence = new Presence(this.refs.newRef(), previousRef, state);
+		if (previousRef == null && !reserve(presence.ref())) {
+			return CompletableFuture.failedFuture(
+					new PresenceLimitExceededException("TooManyPresences: This node holds the maximum number of presences"));
+		}
 		if (previousRef != null) {
 			// its change may never have been applied here (a resync took it in instead)
 			this.inFlight.remove(previousRef);
@@ -207,9 +222,38 @@ public final class PresenceTopics {
 			.whenComplete((stored, ex) -> {
 				if (ex != null) {
 					this.inFlight.remove(presence.ref());
+					if (previousRef == null) {
+						this.owned.remove(presence.ref());
+					}
+				}
+				else if (previousRef != null) {
+					this.owned.remove(previousRef);
+					this.owned.add(presence.ref());
 				}
 			})
 			.thenApply((stored) -> presence);
+	}
+
+	/**
+	 * Count a new presence against the node's maximum, if there is room for it.
+	 */
+	private boolean reserve(String ref) {
+		// checked and added together, so that concurrent tracks cannot both take the last place
+		synchronized (this.owned) {
+			if (this.owned.size() >= this.maxPresences) {
+				return false;
+			}
+			this.owned.add(ref);
+			return true;
+		}
+	}
+
+	/**
+	 * Count the presences this node tracks, for its connections and the application.
+	 * @return the number of presences tracked and not untracked yet
+	 */
+	public int ownedCount() {
+		return this.owned.size();
 	}
 
 	private void applied(String topic, String ref) {
@@ -227,6 +271,9 @@ public final class PresenceTopics {
 	 */
 	public CompletableFuture<Void> untrack(String topic, Presence presence) {
 		this.inFlight.remove(presence.ref());
+		// no longer counted even if the store cannot be reached: the connection or the
+		// application let it go, and the store drops it with this node's heartbeat
+		this.owned.remove(presence.ref());
 		return this.store.remove(topic, presence.ref());
 	}
 

@@ -14,6 +14,7 @@ import org.jspecify.annotations.Nullable;
 
 import dev.presence.core.LogValues;
 import dev.presence.core.Presence;
+import dev.presence.core.PresenceLimitExceededException;
 import dev.presence.core.PresenceState;
 import dev.presence.core.TopicReplica;
 import tools.jackson.databind.JsonNode;
@@ -111,6 +112,13 @@ final class ChannelTracking {
 			enablePresence(channel);
 			return PhoenixConnection.DONE;
 		}
+		int maxConnectionState = this.services.limits().maxConnectionStateBytes();
+		if (this.connection.trackedStateBytes() - channel.trackedStateBytes() + state.size() > maxConnectionState) {
+			this.services.monitor().frameRejected("connection-state-full");
+			reply(channel, frame, "TrackedStateLimitReached: The presences tracked on this connection would exceed "
+					+ maxConnectionState + " bytes of state");
+			return PhoenixConnection.DONE;
+		}
 		if (current == null && isTopicFull(channel)) {
 			this.services.monitor().frameRejected("topic-full");
 			reply(channel, frame, "TooManyPresences: This topic holds the maximum number of presences");
@@ -131,7 +139,11 @@ final class ChannelTracking {
 		}
 		channel.pendingState(null);
 		return store(channel, state).handle((presence, ex) -> {
-			reply(channel, frame, (ex != null) ? UNAVAILABLE : null);
+			PresenceLimitExceededException refused = (ex != null) ? limitExceeded(ex) : null;
+			if (refused != null) {
+				this.services.monitor().frameRejected("node-full");
+			}
+			reply(channel, frame, (refused != null) ? refused.getMessage() : (ex != null) ? UNAVAILABLE : null);
 			if (ex == null) {
 				enablePresence(channel);
 			}
@@ -159,8 +171,10 @@ final class ChannelTracking {
 			.track(channel.storeTopic(), channel.key(), state, channel.presence())
 			.handle((presence, ex) -> {
 				if (ex != null) {
-					logger.warn("Track in " + LogValues.quote(channel.topic()) + " failed on connection "
-							+ this.connection.id() + ": " + ex);
+					if (limitExceeded(ex) == null) {
+						logger.warn("Track in " + LogValues.quote(channel.topic()) + " failed on connection "
+								+ this.connection.id() + ": " + ex);
+					}
 					throw new IllegalStateException(ex);
 				}
 				if (channel.closed()) {
@@ -192,6 +206,15 @@ final class ChannelTracking {
 			reply(channel, frame, null);
 			return null;
 		});
+	}
+
+	private static @Nullable PresenceLimitExceededException limitExceeded(Throwable ex) {
+		for (Throwable cause = ex; cause != null; cause = cause.getCause()) {
+			if (cause instanceof PresenceLimitExceededException refused) {
+				return refused;
+			}
+		}
+		return null;
 	}
 
 	private boolean isTopicFull(PhoenixChannel channel) {

@@ -147,6 +147,16 @@ final class PhoenixChannel {
 		this.pendingState = state;
 	}
 
+	/**
+	 * The size of the state this channel holds: the one a coalesced track will store, or
+	 * else its presence's, in bytes of JSON.
+	 */
+	int trackedStateBytes() {
+		PresenceState pending = this.pendingState;
+		Presence presence = this.presence;
+		return (pending != null) ? pending.size() : (presence != null) ? presence.encodedState().size() : 0;
+	}
+
 	boolean flushScheduled() {
 		return this.flushScheduled;
 	}
