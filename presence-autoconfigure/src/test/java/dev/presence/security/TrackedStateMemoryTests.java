@@ -58,12 +58,13 @@ class TrackedStateMemoryTests {
 		// when one connection tracks a ~53 KB state on each of 100 channels
 		trackOnChannels("tracked", CHANNELS, state);
 		long retained = usedHeapAfterGc() - before;
-		// then the server holds about their JSON, not ~16 times it
+		// then the server holds about their JSON, not ten times it as maps and meta trees
 		long tracked = CHANNELS * stateBytes;
 		System.out.printf("Tracked %d states of %d bytes (%d fields): %d bytes in all; heap retained %d bytes "
 				+ "(%.1f x the tracked JSON)%n", CHANNELS, stateBytes, FIELDS, tracked, retained,
 				(double) retained / tracked);
-		assertThat(retained).isLessThan(3 * tracked);
+		// (a margin over the 1.3x measured, for what else the JVM holds on to meanwhile)
+		assertThat(retained).isLessThan(4 * tracked);
 	}
 
 	/**
