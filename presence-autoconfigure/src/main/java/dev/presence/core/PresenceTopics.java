@@ -48,8 +48,12 @@ public final class PresenceTopics {
 
 	private final int maxPresences;
 
-	/** Refs of the presences this node tracks (for its connections and the application). */
-	private final Set<String> owned = ConcurrentHashMap.newKeySet();
+	/**
+	 * The presences this node tracks (for its connections and the application) by ref:
+	 * counted against the maximum, and shared with the replicas so that each state is
+	 * held once. An update in flight is there with its predecessor until it is stored.
+	 */
+	private final Map<String, Presence> owned = new ConcurrentHashMap<>();
 
 	// guarded by itself
 	private final Map<String, Followed> followed = new HashMap<>();
@@ -113,7 +117,7 @@ public final class PresenceTopics {
 				return existing.ready;
 			}
 			TopicReplica replica = new TopicReplica(topic, this.nodeId, this.store, this.executor, this.events,
-					this.lostHistoryGrace, this.monitor, this::applied);
+					this.lostHistoryGrace, this.monitor, this::applied, this.owned::get);
 			CompletableFuture<Void> previous = this.closing.getOrDefault(topic, CompletableFuture.completedFuture(null));
 			CompletableFuture<TopicReplica> ready = previous.exceptionally((ex) -> null)
 				.thenCompose((closed) -> replica.start());
@@ -209,26 +213,25 @@ public final class PresenceTopics {
 			@Nullable Presence replaced) {
 		String previousRef = (replaced != null) ? replaced.ref() : null;
 		Presence presence = new Presence(this.refs.newRef(), previousRef, state);
-		if (previousRef == null && !reserve(presence.ref())) {
+		if (previousRef == null && !reserve(presence)) {
 			return CompletableFuture.failedFuture(
 					new PresenceLimitExceededException("TooManyPresences: This node holds the maximum number of presences"));
 		}
 		if (previousRef != null) {
 			// its change may never have been applied here (a resync took it in instead)
 			this.inFlight.remove(previousRef);
+			// there before the store publishes it, for the replica to share
+			this.owned.put(presence.ref(), presence);
 		}
 		this.inFlight.put(presence.ref(), System.nanoTime());
 		return this.store.put(topic, new PresenceEntry(key, presence, this.nodeId), previousRef)
 			.whenComplete((stored, ex) -> {
 				if (ex != null) {
 					this.inFlight.remove(presence.ref());
-					if (previousRef == null) {
-						this.owned.remove(presence.ref());
-					}
+					this.owned.remove(presence.ref());
 				}
 				else if (previousRef != null) {
 					this.owned.remove(previousRef);
-					this.owned.add(presence.ref());
 				}
 			})
 			.thenApply((stored) -> presence);
@@ -237,20 +240,21 @@ public final class PresenceTopics {
 	/**
 	 * Count a new presence against the node's maximum, if there is room for it.
 	 */
-	private boolean reserve(String ref) {
+	private boolean reserve(Presence presence) {
 		// checked and added together, so that concurrent tracks cannot both take the last place
 		synchronized (this.owned) {
 			if (this.owned.size() >= this.maxPresences) {
 				return false;
 			}
-			this.owned.add(ref);
+			this.owned.put(presence.ref(), presence);
 			return true;
 		}
 	}
 
 	/**
 	 * Count the presences this node tracks, for its connections and the application.
-	 * @return the number of presences tracked and not untracked yet
+	 * @return the number of presences tracked and not untracked yet (an update on its way
+	 * to the store counts with the presence it replaces)
 	 */
 	public int ownedCount() {
 		return this.owned.size();
