@@ -248,6 +248,13 @@ public class PresenceProperties {
 		private DataSize maxStateSize = DataSize.ofKilobytes(64);
 
 		/**
+		 * Maximum total size of the presence states one connection tracks over all its
+		 * channels, as JSON; a track past it gets the error reply
+		 * "TrackedStateLimitReached: ..." and the channel's presence stays as it was.
+		 */
+		private DataSize maxStateSizePerConnection = DataSize.ofMegabytes(2);
+
+		/**
 		 * Maximum number of channels one connection may join.
 		 */
 		private int maxChannelsPerConnection = 100;
@@ -290,6 +297,14 @@ public class PresenceProperties {
 		 * an error reply.
 		 */
 		private int maxPresencesPerTopic = 10_000;
+
+		/**
+		 * Maximum number of presences this node tracks, for its connections and through
+		 * PresenceService; a track that would add one more gets the error reply
+		 * "TooManyPresences: This node holds the maximum number of presences" (a
+		 * PresenceLimitExceededException from PresenceService).
+		 */
+		private int maxPresencesPerNode = 100_000;
 
 		/**
 		 * Time within which a channel's re-tracks are coalesced: the last state wins and
@@ -341,6 +356,14 @@ public class PresenceProperties {
 
 		public void setMaxStateSize(DataSize maxStateSize) {
 			this.maxStateSize = maxStateSize;
+		}
+
+		public DataSize getMaxStateSizePerConnection() {
+			return this.maxStateSizePerConnection;
+		}
+
+		public void setMaxStateSizePerConnection(DataSize maxStateSizePerConnection) {
+			this.maxStateSizePerConnection = maxStateSizePerConnection;
 		}
 
 		public int getMaxChannelsPerConnection() {
@@ -397,6 +420,14 @@ public class PresenceProperties {
 
 		public void setMaxPresencesPerTopic(int maxPresencesPerTopic) {
 			this.maxPresencesPerTopic = maxPresencesPerTopic;
+		}
+
+		public int getMaxPresencesPerNode() {
+			return this.maxPresencesPerNode;
+		}
+
+		public void setMaxPresencesPerNode(int maxPresencesPerNode) {
+			this.maxPresencesPerNode = maxPresencesPerNode;
 		}
 
 		public Duration getTrackCoalesceWindow() {

@@ -75,7 +75,8 @@ public final class PresenceWebSocketAutoConfiguration {
 				Math.toIntExact(limits.getMaxStateSize().toBytes()), limits.getMaxChannelsPerConnection(),
 				limits.getMaxTopicLength(), limits.getMaxPendingFrames(), limits.getMaxJoinsPerSecond(),
 				limits.getMaxPresencesPerTopic(),
-				limits.getTrackCoalesceWindow(), limits.getMaxPresenceMessages(), limits.getPresenceMessageWindow());
+				limits.getTrackCoalesceWindow(), limits.getMaxPresenceMessages(), limits.getPresenceMessageWindow(),
+				Math.toIntExact(limits.getMaxStateSizePerConnection().toBytes()));
 		return new PresenceWebSocketHandler(new PresenceEndpointSettings(topics, JsonMapper.builder().build(),
 				channelLimits, limits.getMaxConnections(), limits.getSendTimeLimit(),
 				Math.toIntExact(limits.getSendBufferSize().toBytes()), properties.getBatchWindow(),

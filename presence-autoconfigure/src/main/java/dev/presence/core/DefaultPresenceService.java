@@ -41,7 +41,8 @@ public final class DefaultPresenceService implements PresenceService {
 		Assert.notNull(state, "'state' must not be null");
 		await(this.topics.follow(topic), "follow " + topic);
 		try {
-			Presence presence = await(this.topics.track(topic, key, state, null), "track in " + topic);
+			Presence presence = await(this.topics.track(topic, key, PresenceState.of(state), null),
+					"track in " + topic);
 			return new ServerPresence(topic, key, presence);
 		}
 		catch (RuntimeException ex) {
@@ -92,6 +93,9 @@ public final class DefaultPresenceService implements PresenceService {
 			throw new PresenceException("Interrupted during " + operation, ex);
 		}
 		catch (ExecutionException ex) {
+			if (ex.getCause() instanceof PresenceLimitExceededException refused) {
+				throw refused;
+			}
 			throw new PresenceException("Could not " + operation + ": " + ex.getCause().getMessage(), ex.getCause());
 		}
 		catch (TimeoutException ex) {
@@ -134,10 +138,11 @@ public final class DefaultPresenceService implements PresenceService {
 		@Override
 		public synchronized void update(Map<String, @Nullable Object> state) {
 			Presence current = presence();
-			if (current.state().equals(state)) {
+			PresenceState encoded = PresenceState.of(state);
+			if (current.encodedState().equals(encoded)) {
 				return;
 			}
-			this.presence = await(DefaultPresenceService.this.topics.track(this.topic, this.key, state, current),
+			this.presence = await(DefaultPresenceService.this.topics.track(this.topic, this.key, encoded, current),
 					"update in " + this.topic);
 		}
 

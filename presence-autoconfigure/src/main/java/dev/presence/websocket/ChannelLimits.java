@@ -17,8 +17,10 @@ import java.time.Duration;
  * @param maxPresenceMessages maximum number of presence messages of one channel within
  * the presence message window
  * @param presenceMessageWindow the window of that count
+ * @param maxConnectionStateBytes maximum total size of the presence states one
+ * connection tracks over all its channels, in bytes of JSON
  */
 public record ChannelLimits(int maxFrameBytes, int maxStateBytes, int maxChannels, int maxTopicLength, int maxPendingFrames,
 		int maxJoinsPerSecond, int maxPresencesPerTopic, Duration trackCoalesceWindow, int maxPresenceMessages,
-		Duration presenceMessageWindow) {
+		Duration presenceMessageWindow, int maxConnectionStateBytes) {
 }

@@ -2,7 +2,6 @@ package dev.presence.websocket;
 
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -16,7 +15,6 @@ import dev.presence.core.PresenceDiff;
 import dev.presence.core.PresenceMonitor;
 import dev.presence.core.TopicListener;
 import dev.presence.core.TopicReplica;
-import tools.jackson.databind.node.ObjectNode;
 
 /**
  * The channels of this node joined to each followed topic, and the fan-out of the topic's
@@ -76,14 +74,11 @@ final class ChannelTopics {
 	}
 
 	/**
-	 * The {@code presence_state} frame of a topic for one channel, built from the metas
-	 * this node already encoded. Call on the replica's executor.
+	 * The {@code presence_state} frame of a topic for one channel, its metas spliced from
+	 * the states' JSON. Call on the replica's executor.
 	 */
 	PhoenixFrame state(TopicReplica replica, PhoenixChannel channel) {
-		Members topicMembers = this.members.get(replica);
-		return (topicMembers != null)
-				? this.messages.state(channel.joinRef(), channel.topic(), replica.presences(), topicMembers::meta)
-				: this.messages.state(channel.joinRef(), channel.topic(), replica.presences());
+		return this.messages.state(channel.joinRef(), channel.topic(), replica.presences());
 	}
 
 	/**
@@ -121,15 +116,8 @@ final class ChannelTopics {
 		// when this topic last sent a diff, on the System.nanoTime() clock
 		private long lastSentNanos = System.nanoTime() - ChannelTopics.this.batchWindowNanos;
 
-		// each presence's meta, encoded once for every state and diff that shows it
-		private final Map<String, ObjectNode> metas = new HashMap<>();
-
 		Members(TopicReplica replica) {
 			this.replica = replica;
-		}
-
-		ObjectNode meta(Presence presence) {
-			return this.metas.computeIfAbsent(presence.ref(), (ref) -> ChannelTopics.this.messages.meta(presence));
 		}
 
 		@Override
@@ -167,8 +155,7 @@ final class ChannelTopics {
 
 		private void send(PresenceDiff diff) {
 			OutboundFrame frame = new OutboundFrame(
-					ChannelTopics.this.messages.diff(PhoenixChannel.wireTopic(this.replica.topic()), diff, this::meta));
-			diff.leaves().values().forEach((left) -> left.forEach((presence) -> this.metas.remove(presence.ref())));
+					ChannelTopics.this.messages.diff(PhoenixChannel.wireTopic(this.replica.topic()), diff));
 			int sent = 0;
 			for (PhoenixChannel channel : this.channels) {
 				if (channel.presenceEnabled()) {

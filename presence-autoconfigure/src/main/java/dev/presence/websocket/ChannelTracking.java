@@ -1,9 +1,11 @@
 package dev.presence.websocket;
 
 import java.time.Duration;
+import java.util.AbstractMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 
 import org.apache.commons.logging.Log;
@@ -12,8 +14,9 @@ import org.jspecify.annotations.Nullable;
 
 import dev.presence.core.LogValues;
 import dev.presence.core.Presence;
+import dev.presence.core.PresenceLimitExceededException;
+import dev.presence.core.PresenceState;
 import dev.presence.core.TopicReplica;
-import tools.jackson.core.JacksonException;
 import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.node.ObjectNode;
 
@@ -89,22 +92,31 @@ final class ChannelTracking {
 			// as if the server had said them
 			payload = ((ObjectNode) payload).deepCopy().remove(List.of(PHX_REF, PHX_REF_PREV));
 		}
-		if (stateSize(payload) > this.services.limits().maxStateBytes()) {
+		// encoded once, here: these bytes are what the store keeps and every frame shows
+		PresenceState state = PresenceState.of(payload);
+		if (state.size() > this.services.limits().maxStateBytes()) {
 			this.services.monitor().frameRejected("state-too-large");
 			return this.connection.shutDown(channel, "Track message size exceeded");
 		}
-		Map<String, @Nullable Object> state = toState(payload);
-		if (!this.services.authorizer().canTrack(channel.identity(), channel.topic(), channel.key(), state)) {
+		if (!this.services.authorizer()
+			.canTrack(channel.identity(), channel.topic(), channel.key(), new ParsedOnDemand(state))) {
 			this.services.monitor().frameRejected("track-refused");
 			reply(channel, frame, "Unauthorized: You do not have permission to track presence in this topic");
 			return PhoenixConnection.DONE;
 		}
 		Presence current = channel.presence();
-		Map<String, @Nullable Object> latest = (channel.pendingState() != null) ? channel.pendingState()
-				: (current != null) ? current.state() : null;
+		@Nullable PresenceState latest = (channel.pendingState() != null) ? channel.pendingState()
+				: (current != null) ? current.encodedState() : null;
 		if (state.equals(latest)) {
 			reply(channel, frame, null);
 			enablePresence(channel);
+			return PhoenixConnection.DONE;
+		}
+		int maxConnectionState = this.services.limits().maxConnectionStateBytes();
+		if (this.connection.trackedStateBytes() - channel.trackedStateBytes() + state.size() > maxConnectionState) {
+			this.services.monitor().frameRejected("connection-state-full");
+			reply(channel, frame, "TrackedStateLimitReached: The presences tracked on this connection would exceed "
+					+ maxConnectionState + " bytes of state");
 			return PhoenixConnection.DONE;
 		}
 		if (current == null && isTopicFull(channel)) {
@@ -127,7 +139,11 @@ final class ChannelTracking {
 		}
 		channel.pendingState(null);
 		return store(channel, state).handle((presence, ex) -> {
-			reply(channel, frame, (ex != null) ? UNAVAILABLE : null);
+			PresenceLimitExceededException refused = (ex != null) ? limitExceeded(ex) : null;
+			if (refused != null) {
+				this.services.monitor().frameRejected("node-full");
+			}
+			reply(channel, frame, (refused != null) ? refused.getMessage() : (ex != null) ? UNAVAILABLE : null);
 			if (ex == null) {
 				enablePresence(channel);
 			}
@@ -137,10 +153,10 @@ final class ChannelTracking {
 
 	private CompletableFuture<Void> storePending(PhoenixChannel channel) {
 		channel.flushScheduled(false);
-		Map<String, @Nullable Object> state = channel.pendingState();
+		@Nullable PresenceState state = channel.pendingState();
 		channel.pendingState(null);
 		Presence current = channel.presence();
-		if (channel.closed() || state == null || current == null || state.equals(current.state())) {
+		if (channel.closed() || state == null || current == null || state.equals(current.encodedState())) {
 			return PhoenixConnection.DONE;
 		}
 		return store(channel, state).handle((presence, ex) -> null);
@@ -149,14 +165,16 @@ final class ChannelTracking {
 	/**
 	 * Store a state as the channel's presence, replacing the one it has.
 	 */
-	private CompletableFuture<@Nullable Presence> store(PhoenixChannel channel, Map<String, @Nullable Object> state) {
+	private CompletableFuture<@Nullable Presence> store(PhoenixChannel channel, PresenceState state) {
 		channel.lastWriteNanos(System.nanoTime());
 		return this.services.topics()
 			.track(channel.storeTopic(), channel.key(), state, channel.presence())
 			.handle((presence, ex) -> {
 				if (ex != null) {
-					logger.warn("Track in " + LogValues.quote(channel.topic()) + " failed on connection "
-							+ this.connection.id() + ": " + ex);
+					if (limitExceeded(ex) == null) {
+						logger.warn("Track in " + LogValues.quote(channel.topic()) + " failed on connection "
+								+ this.connection.id() + ": " + ex);
+					}
 					throw new IllegalStateException(ex);
 				}
 				if (channel.closed()) {
@@ -190,6 +208,15 @@ final class ChannelTracking {
 		});
 	}
 
+	private static @Nullable PresenceLimitExceededException limitExceeded(Throwable ex) {
+		for (Throwable cause = ex; cause != null; cause = cause.getCause()) {
+			if (cause instanceof PresenceLimitExceededException refused) {
+				return refused;
+			}
+		}
+		return null;
+	}
+
 	private boolean isTopicFull(PhoenixChannel channel) {
 		TopicReplica replica = channel.replica();
 		return replica != null && replica.count().presences() >= this.services.limits().maxPresencesPerTopic();
@@ -219,18 +246,49 @@ final class ChannelTracking {
 				: this.messages.ok(channel.joinRef(), frame.ref(), frame.topic()));
 	}
 
-	private int stateSize(JsonNode payload) {
-		try {
-			return this.messages.mapper().writeValueAsBytes(payload).length;
-		}
-		catch (JacksonException ex) {
-			return Integer.MAX_VALUE;
-		}
-	}
+	/**
+	 * A state as the authorizer sees it: parsed only if the authorizer reads it, which
+	 * the default one never does.
+	 */
+	private static final class ParsedOnDemand extends AbstractMap<String, @Nullable Object> {
 
-	@SuppressWarnings("unchecked")
-	private Map<String, @Nullable Object> toState(JsonNode payload) {
-		return this.messages.mapper().convertValue(payload, Map.class);
+		private final PresenceState state;
+
+		private @Nullable Map<String, @Nullable Object> parsed;
+
+		ParsedOnDemand(PresenceState state) {
+			this.state = state;
+		}
+
+		private Map<String, @Nullable Object> parsed() {
+			Map<String, @Nullable Object> parsed = this.parsed;
+			if (parsed == null) {
+				parsed = this.state.toMap();
+				this.parsed = parsed;
+			}
+			return parsed;
+		}
+
+		@Override
+		public Set<Entry<String, @Nullable Object>> entrySet() {
+			return parsed().entrySet();
+		}
+
+		@Override
+		public @Nullable Object get(Object key) {
+			return parsed().get(key);
+		}
+
+		@Override
+		public boolean containsKey(Object key) {
+			return parsed().containsKey(key);
+		}
+
+		@Override
+		public int size() {
+			return parsed().size();
+		}
+
 	}
 
 }

@@ -94,6 +94,18 @@ final class PhoenixConnection {
 	}
 
 	/**
+	 * The size of the states this connection's channels hold, in bytes of JSON. Call
+	 * from the frame handling.
+	 */
+	long trackedStateBytes() {
+		long bytes = 0;
+		for (PhoenixChannel channel : this.channels.values()) {
+			bytes += channel.trackedStateBytes();
+		}
+		return bytes;
+	}
+
+	/**
 	 * When the client last sent a frame, on the {@link System#nanoTime()} clock.
 	 */
 	long lastReceivedNanos() {
