@@ -10,11 +10,14 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 
+import org.jspecify.annotations.Nullable;
+
 import dev.presence.core.Presence;
 import dev.presence.core.PresenceDiff;
 import dev.presence.core.PresenceMonitor;
 import dev.presence.core.TopicListener;
 import dev.presence.core.TopicReplica;
+import tools.jackson.databind.JsonNode;
 
 /**
  * The channels of this node joined to each followed topic, and the fan-out of the topic's
@@ -78,7 +81,11 @@ final class ChannelTopics {
 	 * the states' JSON. Call on the replica's executor.
 	 */
 	PhoenixFrame state(TopicReplica replica, PhoenixChannel channel) {
-		return this.messages.state(channel.joinRef(), channel.topic(), replica.presences());
+		Members topicMembers = this.members.get(replica);
+		Map<String, List<Presence>> presences = replica.presences();
+		JsonNode payload = (topicMembers != null) ? topicMembers.statePayload(presences)
+				: this.messages.statePayload(presences);
+		return this.messages.state(channel.joinRef(), channel.topic(), payload);
 	}
 
 	/**
@@ -116,12 +123,36 @@ final class ChannelTopics {
 		// when this topic last sent a diff, on the System.nanoTime() clock
 		private long lastSentNanos = System.nanoTime() - ChannelTopics.this.batchWindowNanos;
 
+		// the presence_state payload encoded for the joiners since the last change, and
+		// the replica's view it was encoded from; touched only on the replica's executor
+		private @Nullable JsonNode encodedState;
+
+		private @Nullable Map<String, List<Presence>> encodedFrom;
+
 		Members(TopicReplica replica) {
 			this.replica = replica;
 		}
 
+		/**
+		 * The topic's {@code presence_state} payload, encoded once for every joiner until
+		 * the next change. The replica makes a new view after each change, so a view that
+		 * is not the one encoded is a change this cache has not heard of.
+		 */
+		JsonNode statePayload(Map<String, List<Presence>> presences) {
+			JsonNode encoded = this.encodedState;
+			if (encoded == null || this.encodedFrom != presences) {
+				encoded = ChannelTopics.this.messages.statePayload(presences);
+				this.encodedState = encoded;
+				this.encodedFrom = presences;
+			}
+			return encoded;
+		}
+
 		@Override
 		public void onDiff(PresenceDiff diff) {
+			// stale: let it go rather than hold a copy of the state until the next joiner
+			this.encodedState = null;
+			this.encodedFrom = null;
 			long window = ChannelTopics.this.batchWindowNanos;
 			long now = System.nanoTime();
 			if (!this.flushScheduled && now - this.lastSentNanos >= window) {

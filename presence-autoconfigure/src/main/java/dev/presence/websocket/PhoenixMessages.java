@@ -77,7 +77,22 @@ final class PhoenixMessages {
 	}
 
 	PhoenixFrame state(String joinRef, String topic, Map<String, List<Presence>> presences) {
-		return new PhoenixFrame(joinRef, null, topic, "presence_state", byKey(presences));
+		return state(joinRef, topic, byKey(presences));
+	}
+
+	/**
+	 * A {@code presence_state} frame around a payload built by {@link #statePayload(Map)}.
+	 */
+	PhoenixFrame state(String joinRef, String topic, JsonNode payload) {
+		return new PhoenixFrame(joinRef, null, topic, "presence_state", payload);
+	}
+
+	/**
+	 * The payload of a {@code presence_state}, key to metas, encoded once: raw JSON that
+	 * every serializer writes as it stands into the frame of every joiner.
+	 */
+	JsonNode statePayload(Map<String, List<Presence>> presences) {
+		return this.mapper.getNodeFactory().rawValueNode(new RawValue(this.mapper.writeValueAsString(byKey(presences))));
 	}
 
 	PhoenixFrame diff(String topic, PresenceDiff diff) {

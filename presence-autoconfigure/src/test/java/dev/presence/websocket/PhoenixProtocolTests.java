@@ -148,6 +148,32 @@ class PhoenixProtocolTests {
 	}
 
 	@Test
+	void laterJoinersAreSentTheStateAsOfTheirJoinWhateverChangedBetweenThem() {
+		// given alice tracked, and two joiners with no change between them
+		Client alice = joined(this.topic, "alice");
+		alice.send(track(this.topic, "1", "2", "{\"v\":1}"));
+		alice.reply("2");
+		JsonNode first = joined(this.topic, "bob").stateOf(this.topic);
+		JsonNode second = joined(this.topic, "carol").stateOf(this.topic);
+		// when alice changes her state, and later untracks
+		alice.send(track(this.topic, "1", "3", "{\"v\":2}"));
+		alice.reply("3");
+		// (a re-track may be coalesced: stored at the end of its window)
+		eventually().until(() -> this.presenceService.get(this.topic, "alice")
+			.stream()
+			.anyMatch((presence) -> Integer.valueOf(2).equals(presence.state().get("v"))));
+		JsonNode afterUpdate = joined(this.topic, "dave").stateOf(this.topic);
+		alice.send(untrack(this.topic, "1", "4"));
+		alice.reply("4");
+		JsonNode afterUntrack = joined(this.topic, "erin").stateOf(this.topic);
+		// then each joiner was sent the state of its own moment
+		assertThat(first).isEqualTo(second);
+		assertThat(withoutRefs(first.get("alice").get("metas").get(0))).isEqualTo(json("{\"v\":1}"));
+		assertThat(withoutRefs(afterUpdate.get("alice").get("metas").get(0))).isEqualTo(json("{\"v\":2}"));
+		assertThat(afterUntrack.has("alice")).isFalse();
+	}
+
+	@Test
 	void joinWithPresenceDisabledIsNotSentThePresenceState() {
 		Client client = connect();
 		// when it joins with presence disabled
