@@ -38,7 +38,7 @@ public final class DefaultPresenceService implements PresenceService {
 	public TrackedPresence track(String topic, String key, Map<String, @Nullable Object> state) {
 		Assert.hasText(topic, "'topic' must not be empty");
 		Assert.hasText(key, "'key' must not be empty");
-		Assert.notNull(state, "'state' must not be null");
+		assertNoRefs(state);
 		await(this.topics.follow(topic), "follow " + topic);
 		try {
 			Presence presence = await(this.topics.track(topic, key, PresenceState.of(state), null),
@@ -49,6 +49,16 @@ public final class DefaultPresenceService implements PresenceService {
 			this.topics.unfollow(topic);
 			throw ex;
 		}
+	}
+
+	/**
+	 * A meta's {@code phx_ref} and {@code phx_ref_prev} are the server's: a state that
+	 * held them would reach clients with two of each.
+	 */
+	private static void assertNoRefs(Map<String, @Nullable Object> state) {
+		Assert.notNull(state, "'state' must not be null");
+		Assert.isTrue(!state.containsKey("phx_ref") && !state.containsKey("phx_ref_prev"),
+				"'state' must not hold phx_ref or phx_ref_prev: the server sets them");
 	}
 
 	@Override
@@ -137,6 +147,7 @@ public final class DefaultPresenceService implements PresenceService {
 
 		@Override
 		public synchronized void update(Map<String, @Nullable Object> state) {
+			assertNoRefs(state);
 			Presence current = presence();
 			PresenceState encoded = PresenceState.of(state);
 			if (current.encodedState().equals(encoded)) {

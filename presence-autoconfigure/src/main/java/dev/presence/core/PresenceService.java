@@ -25,6 +25,8 @@ public interface PresenceService {
 	 * @throws PresenceLimitExceededException when this node already tracks its maximum
 	 * number of presences ({@code presence.limits.max-presences-per-node})
 	 * @throws PresenceException when the store did not accept the presence
+	 * @throws IllegalArgumentException when the state holds {@code phx_ref} or
+	 * {@code phx_ref_prev}, which the server sets
 	 */
 	TrackedPresence track(String topic, String key, Map<String, @Nullable Object> state);
 

@@ -53,6 +53,7 @@ import tools.jackson.databind.node.ObjectNode;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatExceptionOfType;
+import static org.assertj.core.api.Assertions.assertThatIllegalArgumentException;
 import static org.awaitility.Awaitility.await;
 
 /**
@@ -960,6 +961,17 @@ class PhoenixProtocolTests {
 		bot.untrack();
 		assertThat(alice.next(event("presence_diff")).get(4).get("leaves").propertyNames()).containsExactly("bot");
 		await().atMost(Duration.ofSeconds(5)).until(() -> this.presenceService.count(this.topic).equals(new PresenceCount(1, 1)));
+	}
+
+	@Test
+	void serverSideStateHoldingTheServersRefsIsRefused() {
+		assertThatIllegalArgumentException()
+			.isThrownBy(() -> this.presenceService.track(this.topic, "bot", Map.of("phx_ref", "mine")));
+		TrackedPresence bot = this.presenceService.track(this.topic, "bot", Map.of("status", "ok"));
+		assertThatIllegalArgumentException().isThrownBy(() -> bot.update(Map.of("phx_ref_prev", "forged")));
+		assertThat(this.presenceService.get(this.topic, "bot")).singleElement()
+			.satisfies((presence) -> assertThat(presence.state()).isEqualTo(Map.of("status", "ok")));
+		bot.untrack();
 	}
 
 	@Test
