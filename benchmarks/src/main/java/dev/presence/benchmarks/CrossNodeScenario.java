@@ -92,7 +92,9 @@ final class CrossNodeScenario implements Scenario {
 							+ "(%,d measured after %.0f s warm-up; %d not seen, %d errors%s)",
 					rate, options.duration().toMillis() / 1000.0, options.hold().toMillis(), latencies.millis(50),
 					latencies.millis(99), latencies.millis(100), latencies.count(), warmupNanos / 1e9, lost, errors,
-					(starved.get() > 0) ? ", " + starved.get() + " ticks without an idle connection" : "");
+					((starved.get() > 0) ? ", " + starved.get() + " ticks without an idle connection" : "")
+							+ ((errors > 0) ? "; churn clients: " + churnStats.describeErrors() + ", observer: "
+									+ observerStats.describeErrors() : ""));
 			double cpu = (before[0] != null) ? (afterA.cpuSeconds() - before[0].cpuSeconds())
 					+ (afterB.cpuSeconds() - before[1].cpuSeconds()) : Double.NaN;
 			return List.of(new Row("cross-node", figure + String.format(Locale.ROOT, "; CPU and RSS of A+B (%,d joins in %.0f s)", measured, seconds), cpu,

@@ -104,11 +104,13 @@ final class PhoenixClient {
 	 */
 	CompletableFuture<Boolean> leave() {
 		String ref = nextRef();
-		CompletableFuture<Boolean> reply = push(ref,
-				"[\"" + this.joinRef + "\",\"" + ref + "\",\"" + this.topic + "\",\"phx_leave\",{}]");
+		String leftTopic = this.topic;
+		String leftJoinRef = this.joinRef;
+		// forgotten before the push: the phx_close that follows the reply may come back
+		// before push returns, and must not count as a close of a join still wanted
 		this.topic = null;
 		this.joinRef = null;
-		return reply;
+		return push(ref, "[\"" + leftJoinRef + "\",\"" + ref + "\",\"" + leftTopic + "\",\"phx_leave\",{}]");
 	}
 
 	private CompletableFuture<Boolean> push(String ref, String text) {

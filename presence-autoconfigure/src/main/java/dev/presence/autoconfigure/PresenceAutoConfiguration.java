@@ -63,7 +63,7 @@ public final class PresenceAutoConfiguration {
 		Duration lostHistoryGrace = (store instanceof InMemoryPresenceStore) ? Duration.ZERO
 				: properties.getNodeTimeout();
 		return new PresenceTopics(node.id(), store, executors.dispatch(), events, lostHistoryGrace,
-				monitor.getIfAvailable(() -> PresenceMonitor.NONE));
+				monitor.getIfAvailable(() -> PresenceMonitor.NONE), properties.getLimits().getMaxPresencesPerNode());
 	}
 
 	@Bean

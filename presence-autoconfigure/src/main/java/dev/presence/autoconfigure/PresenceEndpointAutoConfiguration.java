@@ -5,6 +5,7 @@ import org.springframework.boot.autoconfigure.AutoConfiguration;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnBean;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnClass;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnMissingBean;
+import org.springframework.boot.context.properties.EnableConfigurationProperties;
 import org.springframework.context.annotation.Bean;
 
 import dev.presence.actuate.PresenceEndpoint;
@@ -12,18 +13,21 @@ import dev.presence.core.PresenceService;
 import dev.presence.core.PresenceTopics;
 
 /**
- * Auto-configuration for the {@code presence} actuator endpoint.
+ * Auto-configuration for the {@code presence} actuator endpoint, which shows counts only
+ * unless {@code management.endpoint.presence.show-states} says otherwise.
  */
 @AutoConfiguration(after = PresenceAutoConfiguration.class)
 @ConditionalOnClass({ ConditionalOnAvailableEndpoint.class, PresenceEndpoint.class })
 @ConditionalOnBean({ PresenceTopics.class, PresenceService.class })
 @ConditionalOnAvailableEndpoint(PresenceEndpoint.class)
+@EnableConfigurationProperties(PresenceEndpointProperties.class)
 public final class PresenceEndpointAutoConfiguration {
 
 	@Bean
 	@ConditionalOnMissingBean
-	PresenceEndpoint presenceEndpoint(PresenceTopics topics, PresenceService service) {
-		return new PresenceEndpoint(topics, service);
+	PresenceEndpoint presenceEndpoint(PresenceTopics topics, PresenceService service,
+			PresenceEndpointProperties properties) {
+		return new PresenceEndpoint(topics, service, properties.getShowStates(), properties.getRoles());
 	}
 
 }

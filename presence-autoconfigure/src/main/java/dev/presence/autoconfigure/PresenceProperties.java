@@ -25,9 +25,12 @@ public class PresenceProperties {
 	private String endpoint = "/realtime/v1/websocket";
 
 	/**
-	 * Origins allowed to open the WebSocket, as patterns ("*" allows any origin).
+	 * Origins allowed to open the WebSocket, as patterns ("*" allows any origin). When
+	 * none are set, any origin may connect with a token or anonymously, but a handshake
+	 * authenticated by a cookie (or another credential the browser sends on its own) is
+	 * accepted only from the application's own origin.
 	 */
-	private List<String> allowedOrigins = new ArrayList<>(List.of("*"));
+	private List<String> allowedOrigins = new ArrayList<>();
 
 	/**
 	 * Where presences are stored. By default Redis when a Lettuce connection factory is
@@ -47,8 +50,9 @@ public class PresenceProperties {
 	private Duration nodeTimeout = Duration.ofSeconds(10);
 
 	/**
-	 * How long changes of a topic are merged into one presence_diff before they are sent
-	 * to the node's members; zero sends every change at once.
+	 * Window over which a busy topic's changes are merged into one presence_diff for the
+	 * node's members. A change to a topic that sent nothing within the last window goes
+	 * out at once; zero sends every change at once.
 	 */
 	private Duration batchWindow = Duration.ofMillis(20);
 
@@ -64,6 +68,8 @@ public class PresenceProperties {
 	private final Events events = new Events();
 
 	private final Security security = new Security();
+
+	private final Compression compression = new Compression();
 
 	public boolean isEnabled() {
 		return this.enabled;
@@ -145,6 +151,10 @@ public class PresenceProperties {
 		return this.security;
 	}
 
+	public Compression getCompression() {
+		return this.compression;
+	}
+
 	/**
 	 * Where presences are stored.
 	 */
@@ -216,6 +226,29 @@ public class PresenceProperties {
 	/**
 	 * Limits each client is held to.
 	 */
+	/**
+	 * WebSocket per-message compression.
+	 */
+	public static class Compression {
+
+		/**
+		 * Whether to accept the permessage-deflate extension when a client offers it (every
+		 * browser does). Off by default, as in Phoenix: compression saves bandwidth but
+		 * costs each connection a deflater (hundreds of KB of native memory) and each frame
+		 * a compression per member.
+		 */
+		private boolean enabled;
+
+		public boolean isEnabled() {
+			return this.enabled;
+		}
+
+		public void setEnabled(boolean enabled) {
+			this.enabled = enabled;
+		}
+
+	}
+
 	public static class Limits {
 
 		/**
@@ -231,9 +264,23 @@ public class PresenceProperties {
 		private DataSize maxStateSize = DataSize.ofKilobytes(64);
 
 		/**
+		 * Maximum total size of the presence states one connection tracks over all its
+		 * channels, as JSON; a track past it gets the error reply
+		 * "TrackedStateLimitReached: ..." and the channel's presence stays as it was.
+		 */
+		private DataSize maxStateSizePerConnection = DataSize.ofMegabytes(2);
+
+		/**
 		 * Maximum number of channels one connection may join.
 		 */
 		private int maxChannelsPerConnection = 100;
+
+		/**
+		 * Maximum length of a channel name (the topic without its "realtime:" prefix), in
+		 * characters; a longer one gets the join error "TopicNameTooLong". Every topic
+		 * name becomes part of Redis key names.
+		 */
+		private int maxTopicLength = 256;
 
 		/**
 		 * Maximum number of frames of one connection waiting to be handled; past it the
@@ -268,6 +315,14 @@ public class PresenceProperties {
 		private int maxPresencesPerTopic = 10_000;
 
 		/**
+		 * Maximum number of presences this node tracks, for its connections and through
+		 * PresenceService; a track that would add one more gets the error reply
+		 * "TooManyPresences: This node holds the maximum number of presences" (a
+		 * PresenceLimitExceededException from PresenceService).
+		 */
+		private int maxPresencesPerNode = 100_000;
+
+		/**
 		 * Time within which a channel's re-tracks are coalesced: the last state wins and
 		 * is stored once at the end of the window.
 		 */
@@ -296,8 +351,10 @@ public class PresenceProperties {
 		private Duration sendTimeLimit = Duration.ofSeconds(10);
 
 		/**
-		 * Maximum text (counted in characters) queued for a client that does not read fast
-		 * enough; past it the client is closed with status 4500 and its presences leave.
+		 * Maximum bytes (of UTF-8 text) queued for one client, not counting the largest
+		 * queued frame; past it the client is closed with status 4500 and its presences
+		 * leave. One frame larger than this (a big room's state) still reaches a client
+		 * that keeps up.
 		 */
 		private DataSize sendBufferSize = DataSize.ofMegabytes(1);
 
@@ -317,12 +374,28 @@ public class PresenceProperties {
 			this.maxStateSize = maxStateSize;
 		}
 
+		public DataSize getMaxStateSizePerConnection() {
+			return this.maxStateSizePerConnection;
+		}
+
+		public void setMaxStateSizePerConnection(DataSize maxStateSizePerConnection) {
+			this.maxStateSizePerConnection = maxStateSizePerConnection;
+		}
+
 		public int getMaxChannelsPerConnection() {
 			return this.maxChannelsPerConnection;
 		}
 
 		public void setMaxChannelsPerConnection(int maxChannelsPerConnection) {
 			this.maxChannelsPerConnection = maxChannelsPerConnection;
+		}
+
+		public int getMaxTopicLength() {
+			return this.maxTopicLength;
+		}
+
+		public void setMaxTopicLength(int maxTopicLength) {
+			this.maxTopicLength = maxTopicLength;
 		}
 
 		public int getMaxPendingFrames() {
@@ -363,6 +436,14 @@ public class PresenceProperties {
 
 		public void setMaxPresencesPerTopic(int maxPresencesPerTopic) {
 			this.maxPresencesPerTopic = maxPresencesPerTopic;
+		}
+
+		public int getMaxPresencesPerNode() {
+			return this.maxPresencesPerNode;
+		}
+
+		public void setMaxPresencesPerNode(int maxPresencesPerNode) {
+			this.maxPresencesPerNode = maxPresencesPerNode;
 		}
 
 		public Duration getTrackCoalesceWindow() {

@@ -4,6 +4,7 @@ import io.lettuce.core.AbstractRedisClient;
 import io.lettuce.core.RedisClient;
 import tools.jackson.databind.json.JsonMapper;
 
+import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnBean;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnClass;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnMissingBean;
@@ -13,6 +14,7 @@ import org.springframework.context.annotation.Configuration;
 import org.springframework.core.env.Environment;
 import org.springframework.data.redis.connection.lettuce.LettuceConnectionFactory;
 
+import dev.presence.core.PresenceMonitor;
 import dev.presence.core.PresenceNode;
 import dev.presence.core.PresenceStore;
 import dev.presence.memory.InMemoryPresenceStore;
@@ -42,13 +44,14 @@ final class PresenceStoreConfigurations {
 		@Bean
 		@ConditionalOnMissingBean(PresenceStore.class)
 		RedisPresenceStore redisPresenceStore(LettuceConnectionFactory connectionFactory, PresenceNode node,
-				PresenceProperties properties) {
+				PresenceProperties properties, ObjectProvider<PresenceMonitor> monitor) {
 			connectionFactory.start();
 			// a RedisClient, or a RedisClusterClient when spring.data.redis.cluster.nodes is set
 			AbstractRedisClient client = connectionFactory.getRequiredNativeClient();
 			PresenceProperties.Redis redis = properties.getRedis();
 			return new RedisPresenceStore(client, node.id(), redis.getKeyTimeToLive(), redis.getHeartbeatInterval(),
-					properties.getNodeTimeout(), redis.getMutationTimeout(), JsonMapper.builder().build());
+					properties.getNodeTimeout(), redis.getMutationTimeout(), JsonMapper.builder().build(),
+					monitor.getIfAvailable(() -> PresenceMonitor.NONE));
 		}
 
 	}

@@ -19,8 +19,10 @@ import dev.presence.core.PresenceMonitor;
 import dev.presence.core.PresenceTopics;
 import dev.presence.security.PresenceAuthenticator;
 import dev.presence.security.PresenceAuthorizer;
+import dev.presence.websocket.AmbientCredentialOriginInterceptor;
 import dev.presence.websocket.ChannelLimits;
 import dev.presence.websocket.PhoenixHandshakeInterceptor;
+import dev.presence.websocket.PresenceHandshakeHandler;
 import dev.presence.websocket.PresenceEndpointSettings;
 import dev.presence.websocket.PresenceKeyBinding;
 import dev.presence.websocket.PresenceWebSocketHandler;
@@ -71,8 +73,10 @@ public final class PresenceWebSocketAutoConfiguration {
 		PresenceProperties.Limits limits = properties.getLimits();
 		ChannelLimits channelLimits = new ChannelLimits(Math.toIntExact(limits.getMaxFrameSize().toBytes()),
 				Math.toIntExact(limits.getMaxStateSize().toBytes()), limits.getMaxChannelsPerConnection(),
-				limits.getMaxPendingFrames(), limits.getMaxJoinsPerSecond(), limits.getMaxPresencesPerTopic(),
-				limits.getTrackCoalesceWindow(), limits.getMaxPresenceMessages(), limits.getPresenceMessageWindow());
+				limits.getMaxTopicLength(), limits.getMaxPendingFrames(), limits.getMaxJoinsPerSecond(),
+				limits.getMaxPresencesPerTopic(),
+				limits.getTrackCoalesceWindow(), limits.getMaxPresenceMessages(), limits.getPresenceMessageWindow(),
+				Math.toIntExact(limits.getMaxStateSizePerConnection().toBytes()));
 		return new PresenceWebSocketHandler(new PresenceEndpointSettings(topics, JsonMapper.builder().build(),
 				channelLimits, limits.getMaxConnections(), limits.getSendTimeLimit(),
 				Math.toIntExact(limits.getSendBufferSize().toBytes()), properties.getBatchWindow(),
@@ -93,9 +97,19 @@ public final class PresenceWebSocketAutoConfiguration {
 		JsonMapper mapper = JsonMapper.builder().build();
 		PhoenixHandshakeInterceptor interceptor = new PhoenixHandshakeInterceptor(
 				List.of(new V1JsonSerializer(mapper), new V2JsonSerializer(mapper)));
+		PresenceHandshakeHandler handshakeHandler = new PresenceHandshakeHandler(
+				properties.getCompression().isEnabled());
+		List<String> allowedOrigins = properties.getAllowedOrigins();
+		if (allowedOrigins.isEmpty()) {
+			return (registry) -> registry.addHandler(handler, properties.getEndpoint())
+				.setHandshakeHandler(handshakeHandler)
+				.addInterceptors(new AmbientCredentialOriginInterceptor(), interceptor)
+				.setAllowedOriginPatterns("*");
+		}
 		return (registry) -> registry.addHandler(handler, properties.getEndpoint())
+			.setHandshakeHandler(handshakeHandler)
 			.addInterceptors(interceptor)
-			.setAllowedOriginPatterns(properties.getAllowedOrigins().toArray(String[]::new));
+			.setAllowedOriginPatterns(allowedOrigins.toArray(String[]::new));
 	}
 
 }

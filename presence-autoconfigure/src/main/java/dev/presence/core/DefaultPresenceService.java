@@ -38,16 +38,27 @@ public final class DefaultPresenceService implements PresenceService {
 	public TrackedPresence track(String topic, String key, Map<String, @Nullable Object> state) {
 		Assert.hasText(topic, "'topic' must not be empty");
 		Assert.hasText(key, "'key' must not be empty");
-		Assert.notNull(state, "'state' must not be null");
+		assertNoRefs(state);
 		await(this.topics.follow(topic), "follow " + topic);
 		try {
-			Presence presence = await(this.topics.track(topic, key, state, null), "track in " + topic);
+			Presence presence = await(this.topics.track(topic, key, PresenceState.of(state), null),
+					"track in " + topic);
 			return new ServerPresence(topic, key, presence);
 		}
 		catch (RuntimeException ex) {
 			this.topics.unfollow(topic);
 			throw ex;
 		}
+	}
+
+	/**
+	 * A meta's {@code phx_ref} and {@code phx_ref_prev} are the server's: a state that
+	 * held them would reach clients with two of each.
+	 */
+	private static void assertNoRefs(Map<String, @Nullable Object> state) {
+		Assert.notNull(state, "'state' must not be null");
+		Assert.isTrue(!state.containsKey("phx_ref") && !state.containsKey("phx_ref_prev"),
+				"'state' must not hold phx_ref or phx_ref_prev: the server sets them");
 	}
 
 	@Override
@@ -92,6 +103,9 @@ public final class DefaultPresenceService implements PresenceService {
 			throw new PresenceException("Interrupted during " + operation, ex);
 		}
 		catch (ExecutionException ex) {
+			if (ex.getCause() instanceof PresenceLimitExceededException refused) {
+				throw refused;
+			}
 			throw new PresenceException("Could not " + operation + ": " + ex.getCause().getMessage(), ex.getCause());
 		}
 		catch (TimeoutException ex) {
@@ -133,11 +147,13 @@ public final class DefaultPresenceService implements PresenceService {
 
 		@Override
 		public synchronized void update(Map<String, @Nullable Object> state) {
+			assertNoRefs(state);
 			Presence current = presence();
-			if (current.state().equals(state)) {
+			PresenceState encoded = PresenceState.of(state);
+			if (current.encodedState().equals(encoded)) {
 				return;
 			}
-			this.presence = await(DefaultPresenceService.this.topics.track(this.topic, this.key, state, current),
+			this.presence = await(DefaultPresenceService.this.topics.track(this.topic, this.key, encoded, current),
 					"update in " + this.topic);
 		}
 

@@ -43,7 +43,8 @@ public final class PresenceEventPublisher {
 			this.executor.execute(() -> deliver(event));
 		}
 		catch (RejectedExecutionException ex) {
-			logger.warn("Presence event dropped, the event queue is full (slow @EventListener?): " + event);
+			logger.warn("Presence event dropped, the event queue is full (slow @EventListener?): "
+					+ LogValues.quote(event));
 		}
 	}
 
@@ -71,7 +72,7 @@ public final class PresenceEventPublisher {
 			this.publisher.publishEvent(event);
 		}
 		catch (Throwable ex) {
-			logger.warn("A presence event listener failed on " + event, ex);
+			logger.warn("A presence event listener failed on " + LogValues.quote(event), ex);
 		}
 	}
 

@@ -1,9 +1,14 @@
 package dev.presence.core;
 
 /**
- * The presence store could not carry out an operation.
+ * A presence operation could not be carried out: the store did not accept it, or a limit
+ * refused it ({@link PresenceLimitExceededException}).
  */
 public class PresenceException extends RuntimeException {
+
+	public PresenceException(String message) {
+		super(message);
+	}
 
 	public PresenceException(String message, Throwable cause) {
 		super(message, cause);

@@ -19,9 +19,14 @@ public interface PresenceService {
 	 * is untracked or this node stops.
 	 * @param topic the topic, e.g. {@code realtime:room_01}
 	 * @param key the presence key
-	 * @param state the state, a JSON-like object
+	 * @param state the state, a JSON-like object, encoded once as JSON and kept as such
+	 * ({@link PresenceState})
 	 * @return a handle to update or untrack the presence
+	 * @throws PresenceLimitExceededException when this node already tracks its maximum
+	 * number of presences ({@code presence.limits.max-presences-per-node})
 	 * @throws PresenceException when the store did not accept the presence
+	 * @throws IllegalArgumentException when the state holds {@code phx_ref} or
+	 * {@code phx_ref_prev}, which the server sets
 	 */
 	TrackedPresence track(String topic, String key, Map<String, @Nullable Object> state);
 

@@ -46,6 +46,15 @@ public final class PresenceTopics {
 
 	private final PresenceRefs refs = new PresenceRefs();
 
+	private final int maxPresences;
+
+	/**
+	 * The presences this node tracks (for its connections and the application) by ref:
+	 * counted against the maximum, and shared with the replicas so that each state is
+	 * held once. An update in flight is there with its predecessor until it is stored.
+	 */
+	private final Map<String, Presence> owned = new ConcurrentHashMap<>();
+
 	// guarded by itself
 	private final Map<String, Followed> followed = new HashMap<>();
 
@@ -61,9 +70,13 @@ public final class PresenceTopics {
 	 * @param lostHistoryGrace how long a replica keeps showing presences that vanished
 	 * because the store lost a topic, waiting for their nodes to re-assert them
 	 * @param monitor told about changes and resyncs, for metrics
+	 * @param maxPresences maximum number of presences this node tracks at once; a track
+	 * that would add one more is refused
 	 */
 	public PresenceTopics(String nodeId, PresenceStore store, Executor executor, PresenceEventPublisher events,
-			Duration lostHistoryGrace, PresenceMonitor monitor) {
+			Duration lostHistoryGrace, PresenceMonitor monitor, int maxPresences) {
+		Assert.isTrue(maxPresences > 0, "'maxPresences' must be positive");
+		this.maxPresences = maxPresences;
 		this.lostHistoryGrace = lostHistoryGrace;
 		this.monitor = monitor;
 		Assert.hasText(nodeId, "'nodeId' must not be empty");
@@ -104,7 +117,7 @@ public final class PresenceTopics {
 				return existing.ready;
 			}
 			TopicReplica replica = new TopicReplica(topic, this.nodeId, this.store, this.executor, this.events,
-					this.lostHistoryGrace, this.monitor, this::applied);
+					this.lostHistoryGrace, this.monitor, this::applied, this.owned::get);
 			CompletableFuture<Void> previous = this.closing.getOrDefault(topic, CompletableFuture.completedFuture(null));
 			CompletableFuture<TopicReplica> ready = previous.exceptionally((ex) -> null)
 				.thenCompose((closed) -> replica.start());
@@ -112,7 +125,7 @@ public final class PresenceTopics {
 			this.followed.put(topic, followed);
 			ready.whenComplete((started, ex) -> {
 				if (ex != null) {
-					logger.warn("Could not follow presence topic " + topic + ": " + ex);
+					logger.warn("Could not follow presence topic " + LogValues.quote(topic) + ": " + ex);
 					synchronized (this.followed) {
 						if (this.followed.get(topic) == followed) {
 							this.followed.remove(topic);
@@ -187,29 +200,64 @@ public final class PresenceTopics {
 	}
 
 	/**
-	 * Track a presence owned by this node, or update one.
+	 * Track a presence owned by this node, or update one. A first track is refused when
+	 * the node already tracks its maximum number of presences; an update never is.
 	 * @param topic the topic
 	 * @param key the presence key
-	 * @param state the state
+	 * @param state the state, encoded
 	 * @param replaced the presence this one replaces, or {@code null} for a first track
-	 * @return a future of the stored presence
+	 * @return a future of the stored presence, failed with a
+	 * {@link PresenceLimitExceededException} when the node is full
 	 */
-	public CompletableFuture<Presence> track(String topic, String key, Map<String, @Nullable Object> state,
+	public CompletableFuture<Presence> track(String topic, String key, PresenceState state,
 			@Nullable Presence replaced) {
 		String previousRef = (replaced != null) ? replaced.ref() : null;
 		Presence presence = new Presence(this.refs.newRef(), previousRef, state);
+		if (previousRef == null && !reserve(presence)) {
+			return CompletableFuture.failedFuture(
+					new PresenceLimitExceededException("TooManyPresences: This node holds the maximum number of presences"));
+		}
 		if (previousRef != null) {
 			// its change may never have been applied here (a resync took it in instead)
 			this.inFlight.remove(previousRef);
+			// there before the store publishes it, for the replica to share
+			this.owned.put(presence.ref(), presence);
 		}
 		this.inFlight.put(presence.ref(), System.nanoTime());
 		return this.store.put(topic, new PresenceEntry(key, presence, this.nodeId), previousRef)
 			.whenComplete((stored, ex) -> {
 				if (ex != null) {
 					this.inFlight.remove(presence.ref());
+					this.owned.remove(presence.ref());
+				}
+				else if (previousRef != null) {
+					this.owned.remove(previousRef);
 				}
 			})
 			.thenApply((stored) -> presence);
+	}
+
+	/**
+	 * Count a new presence against the node's maximum, if there is room for it.
+	 */
+	private boolean reserve(Presence presence) {
+		// checked and added together, so that concurrent tracks cannot both take the last place
+		synchronized (this.owned) {
+			if (this.owned.size() >= this.maxPresences) {
+				return false;
+			}
+			this.owned.put(presence.ref(), presence);
+			return true;
+		}
+	}
+
+	/**
+	 * Count the presences this node tracks, for its connections and the application.
+	 * @return the number of presences tracked and not untracked yet (an update on its way
+	 * to the store counts with the presence it replaces)
+	 */
+	public int ownedCount() {
+		return this.owned.size();
 	}
 
 	private void applied(String topic, String ref) {
@@ -227,6 +275,9 @@ public final class PresenceTopics {
 	 */
 	public CompletableFuture<Void> untrack(String topic, Presence presence) {
 		this.inFlight.remove(presence.ref());
+		// no longer counted even if the store cannot be reached: the connection or the
+		// application let it go, and the store drops it with this node's heartbeat
+		this.owned.remove(presence.ref());
 		return this.store.remove(topic, presence.ref());
 	}
 

@@ -14,6 +14,7 @@ import java.util.concurrent.Executor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.BiConsumer;
+import java.util.function.Function;
 
 import org.apache.commons.logging.Log;
 import org.apache.commons.logging.LogFactory;
@@ -59,6 +60,8 @@ public final class TopicReplica implements PresenceChangeListener {
 
 	private final BiConsumer<String, String> ownJoinApplied;
 
+	private final Function<String, @Nullable Presence> ownPresences;
+
 	private final AtomicLong syncVersion = new AtomicLong();
 
 	private final List<TopicListener> listeners = new CopyOnWriteArrayList<>();
@@ -93,6 +96,20 @@ public final class TopicReplica implements PresenceChangeListener {
 	TopicReplica(String topic, String nodeId, PresenceStore store, Executor sharedExecutor,
 			PresenceEventPublisher events, Duration lostHistoryGrace, PresenceMonitor monitor,
 			BiConsumer<String, String> ownJoinApplied) {
+		this(topic, nodeId, store, sharedExecutor, events, lostHistoryGrace, monitor, ownJoinApplied, (ref) -> null);
+	}
+
+	/**
+	 * Create a replica that holds this node's own presences as the instances their
+	 * trackers hold.
+	 * @param ownPresences this node's presence of a ref, or {@code null}: a join of it is
+	 * kept as that instance instead of the equal copy the store sent back, so that its
+	 * state is held once, not twice
+	 */
+	TopicReplica(String topic, String nodeId, PresenceStore store, Executor sharedExecutor,
+			PresenceEventPublisher events, Duration lostHistoryGrace, PresenceMonitor monitor,
+			BiConsumer<String, String> ownJoinApplied, Function<String, @Nullable Presence> ownPresences) {
+		this.ownPresences = ownPresences;
 		this.lostHistoryGrace = lostHistoryGrace;
 		this.monitor = monitor;
 		this.ownJoinApplied = ownJoinApplied;
@@ -201,7 +218,7 @@ public final class TopicReplica implements PresenceChangeListener {
 	public void onSubscriptionLost() {
 		execute(() -> {
 			if (!this.closed && this.ready.isDone()) {
-				logger.info("Presence subscription of " + this.topic + " was lost, resynchronising");
+				logger.info("Presence subscription of " + LogValues.quote(this.topic) + " was lost, resynchronising");
 				resync();
 			}
 		});
@@ -220,22 +237,22 @@ public final class TopicReplica implements PresenceChangeListener {
 			this.epoch = change.epoch();
 		}
 		if (!change.epoch().equals(this.epoch)) {
-			logger.info("Presence store lost the history of " + this.topic + " (epoch " + this.epoch + " is now "
-					+ change.epoch() + "), resynchronising");
+			logger.info("Presence store lost the history of " + LogValues.quote(this.topic) + " (epoch " + this.epoch
+					+ " is now " + change.epoch() + "), resynchronising");
 			this.pending.add(change);
 			resync();
 			return;
 		}
 		if (change.sequence() <= this.sequence) {
 			if (logger.isDebugEnabled()) {
-				logger.debug("Dropping change " + change.sequence() + " of " + this.topic + ", already at "
-						+ this.sequence);
+				logger.debug("Dropping change " + change.sequence() + " of " + LogValues.quote(this.topic)
+						+ ", already at " + this.sequence);
 			}
 			return;
 		}
 		if (change.sequence() != this.sequence + 1) {
-			logger.info("Presence change " + (this.sequence + 1) + " of " + this.topic + " was lost (got "
-					+ change.sequence() + "), resynchronising");
+			logger.info("Presence change " + (this.sequence + 1) + " of " + LogValues.quote(this.topic)
+					+ " was lost (got " + change.sequence() + "), resynchronising");
 			this.pending.add(change);
 			resync();
 			return;
@@ -261,7 +278,8 @@ public final class TopicReplica implements PresenceChangeListener {
 				return;
 			}
 			if (ex != null) {
-				logger.warn("Could not read the presences of " + this.topic + " to resynchronise, retrying: " + ex);
+				logger.warn("Could not read the presences of " + LogValues.quote(this.topic)
+						+ " to resynchronise, retrying: " + ex);
 				CompletableFuture.delayedExecutor(RESYNC_RETRY_DELAY.toMillis(), TimeUnit.MILLISECONDS, this.executor)
 					.execute(this::resync);
 				return;
@@ -318,10 +336,11 @@ public final class TopicReplica implements PresenceChangeListener {
 		Map<String, List<Presence>> left = new LinkedHashMap<>();
 		List<Object> changeEvents = new ArrayList<>();
 		synchronized (this) {
-			for (PresenceEntry entry : joins) {
-				if (this.byRef.containsKey(entry.ref())) {
+			for (PresenceEntry join : joins) {
+				if (this.byRef.containsKey(join.ref())) {
 					continue;
 				}
+				PresenceEntry entry = shared(join);
 				LinkedHashMap<String, PresenceEntry> ofKey = this.byKey.computeIfAbsent(entry.key(),
 						(key) -> new LinkedHashMap<>());
 				List<Presence> before = presencesOf(ofKey);
@@ -359,7 +378,7 @@ public final class TopicReplica implements PresenceChangeListener {
 				listener.onDiff(diff);
 			}
 			catch (RuntimeException ex) {
-				logger.error("Presence listener of " + this.topic + " failed", ex);
+				logger.error("Presence listener of " + LogValues.quote(this.topic) + " failed", ex);
 			}
 		}
 		if (publishEvents) {
@@ -370,6 +389,19 @@ public final class TopicReplica implements PresenceChangeListener {
 			this.events.publishLater(() -> (this.syncVersion.get() == version)
 					? new PresenceSyncEvent(this.topic, presences()) : null);
 		}
+	}
+
+	/**
+	 * The entry to hold for a join: with this node's own instance of the presence when it
+	 * has one equal to it.
+	 */
+	private PresenceEntry shared(PresenceEntry entry) {
+		if (!entry.node().equals(this.nodeId)) {
+			return entry;
+		}
+		Presence own = this.ownPresences.apply(entry.ref());
+		return (own != null && own != entry.presence() && own.equals(entry.presence()))
+				? new PresenceEntry(entry.key(), own, entry.node()) : entry;
 	}
 
 	private static List<Presence> presencesOf(Map<String, PresenceEntry> entries) {

@@ -34,6 +34,8 @@ public interface TrackedPresence {
 	 * @param state the new state
 	 * @throws IllegalStateException when it was untracked
 	 * @throws PresenceException when the store did not accept the update
+	 * @throws IllegalArgumentException when the state holds {@code phx_ref} or
+	 * {@code phx_ref_prev}, which the server sets
 	 */
 	void update(Map<String, @Nullable Object> state);
 

@@ -8,9 +8,9 @@ import java.util.Map;
 import dev.presence.core.Presence;
 import dev.presence.core.PresenceChange;
 import dev.presence.core.PresenceEntry;
+import dev.presence.core.PresenceState;
 import org.jspecify.annotations.Nullable;
 import tools.jackson.core.JacksonException;
-import tools.jackson.core.type.TypeReference;
 import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.json.JsonMapper;
 
@@ -22,12 +22,10 @@ import tools.jackson.databind.json.JsonMapper;
  * {@code {"e": epoch, "s": sequence, "o": originNode, "j": [entry...], "l": [entry...]}} where each
  * entry is a stored entry with its ref in front, {@code {"r": ref, "k": ...}}. The state is
  * written and read by Jackson only: the scripts never decode it, so it round-trips
- * unchanged.
+ * unchanged. What is read is kept as the state's JSON ({@link PresenceState}); the tree
+ * it is read through is dropped at once.
  */
 final class RedisPresenceCodec {
-
-	private static final TypeReference<Map<String, @Nullable Object>> STATE_TYPE = new TypeReference<>() {
-	};
 
 	private final JsonMapper mapper;
 
@@ -47,7 +45,8 @@ final class RedisPresenceCodec {
 		if (entry.presence().previousRef() != null) {
 			json.put("p", entry.presence().previousRef());
 		}
-		json.put("m", entry.presence().state());
+		// the state's JSON is written as it is, never parsed (PresenceState is raw JSON to Jackson)
+		json.put("m", entry.presence().encodedState());
 		return this.mapper.writeValueAsString(json);
 	}
 
@@ -100,7 +99,7 @@ final class RedisPresenceCodec {
 			throw new IllegalArgumentException("Expected the state of entry '" + ref + "' to be an object but got "
 					+ state.getNodeType());
 		}
-		return new PresenceEntry(key, new Presence(ref, previousRef, this.mapper.treeToValue(state, STATE_TYPE)), node);
+		return new PresenceEntry(key, new Presence(ref, previousRef, PresenceState.of(state)), node);
 	}
 
 }

@@ -13,6 +13,7 @@ import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Supplier;
 
+import dev.presence.core.LogValues;
 import io.lettuce.core.api.StatefulConnection;
 import io.lettuce.core.codec.StringCodec;
 import io.lettuce.core.output.BooleanOutput;
@@ -240,7 +241,7 @@ final class RedisPresenceHeartbeat {
 			long sequence = (stored.get(1) != null) ? Long.parseLong(stored.get(1)) : 0;
 			TopicHistory seen = beat.seen.get(topic);
 			if (epoch != null && seen.wentBack(epoch, sequence)) {
-				logger.warn("Topic '" + topic + "' went back in Redis from change " + seen.sequence() + " to " + sequence
+				logger.warn("Topic " + LogValues.quote(topic) + " went back in Redis from change " + seen.sequence() + " to " + sequence
 						+ " of its history (a failover lost writes); renewing it");
 				wentBack.put(topic, seen);
 			}

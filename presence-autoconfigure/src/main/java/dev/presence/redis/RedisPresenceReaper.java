@@ -14,6 +14,8 @@ import io.lettuce.core.cluster.api.async.RedisClusterAsyncCommands;
 import org.apache.commons.logging.Log;
 import org.apache.commons.logging.LogFactory;
 
+import dev.presence.core.PresenceMonitor;
+
 /**
  * Removes the entries of nodes that stopped beating, once cluster-wide: the node that
  * wins the claim on a dead node runs {@code reap.lua} on each of its topics, so every leave
@@ -38,16 +40,19 @@ final class RedisPresenceReaper {
 
 	private final Supplier<String> epochs;
 
+	private final PresenceMonitor monitor;
+
 	/** Dead nodes this node is reaping now. */
 	private final Set<String> reaping = ConcurrentHashMap.newKeySet();
 
 	RedisPresenceReaper(String nodeId, Duration claimTimeout, String keyTimeToLive, RedisScript reapScript,
-			Supplier<String> epochs) {
+			Supplier<String> epochs, PresenceMonitor monitor) {
 		this.nodeId = nodeId;
 		this.claimTimeout = claimTimeout;
 		this.keyTimeToLive = keyTimeToLive;
 		this.reapScript = reapScript;
 		this.epochs = epochs;
+		this.monitor = monitor;
 	}
 
 	/**
@@ -104,6 +109,7 @@ final class RedisPresenceReaper {
 			long removed = reaps.stream().mapToLong(CompletableFuture::join).sum();
 			logger.info("Node '" + this.nodeId + "' reaped dead node '" + deadNode + "': " + removed
 					+ " presence(s) removed in " + topics.size() + " topic(s)");
+			this.monitor.nodeReaped(deadNode, (int) Math.min(removed, Integer.MAX_VALUE));
 			return removed;
 		});
 	}

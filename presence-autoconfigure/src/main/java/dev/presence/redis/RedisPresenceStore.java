@@ -16,7 +16,9 @@ import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.BooleanSupplier;
 import java.util.function.Function;
 
+import dev.presence.core.LogValues;
 import dev.presence.core.PresenceEntry;
+import dev.presence.core.PresenceMonitor;
 import dev.presence.core.PresenceSnapshot;
 import dev.presence.core.PresenceStore;
 import io.lettuce.core.AbstractRedisClient;
@@ -333,11 +335,30 @@ public final class RedisPresenceStore implements PresenceStore, SmartLifecycle {
 	 */
 	public RedisPresenceStore(AbstractRedisClient client, String nodeId, Duration keyTimeToLive,
 			Duration heartbeatInterval, Duration nodeTimeout, JsonMapper jsonMapper) {
-		this(client, nodeId, keyTimeToLive, heartbeatInterval, nodeTimeout, DEFAULT_MUTATION_TIMEOUT, jsonMapper);
+		this(client, nodeId, keyTimeToLive, heartbeatInterval, nodeTimeout, jsonMapper, PresenceMonitor.NONE);
 	}
 
 	/**
-	 * Create a store.
+	 * Create a store that tells a monitor about the dead nodes it reaps.
+	 * @param client the client to connect with: a {@link RedisClient} or a
+	 * {@link RedisClusterClient}
+	 * @param nodeId the id of this node
+	 * @param keyTimeToLive how long the keys of a topic outlive its last change or
+	 * heartbeat; at least three heartbeat intervals and longer than the node timeout
+	 * @param heartbeatInterval how often the node refreshes its keys and its heartbeat
+	 * @param nodeTimeout how long a node may go without a heartbeat before it is declared
+	 * dead and reaped; longer than the heartbeat interval, better several of them
+	 * @param jsonMapper the mapper of entries and changes
+	 * @param monitor told about each dead node this node reaps
+	 */
+	public RedisPresenceStore(AbstractRedisClient client, String nodeId, Duration keyTimeToLive,
+			Duration heartbeatInterval, Duration nodeTimeout, JsonMapper jsonMapper, PresenceMonitor monitor) {
+		this(client, nodeId, keyTimeToLive, heartbeatInterval, nodeTimeout, DEFAULT_MUTATION_TIMEOUT, jsonMapper,
+				monitor);
+	}
+
+	/**
+	 * Create a store that tells a monitor about the dead nodes it reaps.
 	 * @param client the client to connect with: a {@link RedisClient} or a
 	 * {@link RedisClusterClient}
 	 * @param nodeId the id of this node
@@ -349,9 +370,11 @@ public final class RedisPresenceStore implements PresenceStore, SmartLifecycle {
 	 * @param mutationTimeout how long a put or remove is retried while Redis is
 	 * unreachable or fails over, before it fails
 	 * @param jsonMapper the mapper of entries and changes
+	 * @param monitor told about each dead node this node reaps
 	 */
 	public RedisPresenceStore(AbstractRedisClient client, String nodeId, Duration keyTimeToLive,
-			Duration heartbeatInterval, Duration nodeTimeout, Duration mutationTimeout, JsonMapper jsonMapper) {
+			Duration heartbeatInterval, Duration nodeTimeout, Duration mutationTimeout, JsonMapper jsonMapper,
+			PresenceMonitor monitor) {
 		Assert.notNull(mutationTimeout, "'mutationTimeout' must not be null");
 		Assert.notNull(client, "'client' must not be null");
 		Assert.isTrue(client instanceof RedisClient || client instanceof RedisClusterClient,
@@ -361,6 +384,7 @@ public final class RedisPresenceStore implements PresenceStore, SmartLifecycle {
 		Assert.notNull(heartbeatInterval, "'heartbeatInterval' must not be null");
 		Assert.notNull(nodeTimeout, "'nodeTimeout' must not be null");
 		Assert.notNull(jsonMapper, "'jsonMapper' must not be null");
+		Assert.notNull(monitor, "'monitor' must not be null");
 		Assert.isTrue(heartbeatInterval.toMillis() > 0, "'heartbeatInterval' must be at least 1ms");
 		Assert.isTrue(keyTimeToLive.compareTo(heartbeatInterval.multipliedBy(3)) >= 0,
 				() -> "'keyTimeToLive' (" + keyTimeToLive + ") must be at least three times 'heartbeatInterval' ("
@@ -380,7 +404,7 @@ public final class RedisPresenceStore implements PresenceStore, SmartLifecycle {
 				Clock.systemUTC(), this.owned, this.subscriptions::seen, new HeartbeatListener());
 		this.retry = new RedisRetry(mutationTimeout, ATTEMPT_CHECK_INTERVAL, this::followTopology);
 		this.reaper = new RedisPresenceReaper(nodeId, nodeTimeout.multipliedBy(CLAIM_TIMEOUTS), this.keyTimeToLive,
-				this.reapScript, RedisPresenceStore::newEpoch);
+				this.reapScript, RedisPresenceStore::newEpoch, monitor);
 	}
 
 	/**
@@ -411,7 +435,7 @@ public final class RedisPresenceStore implements PresenceStore, SmartLifecycle {
 				: this.putScript.evalsha(connections.async, ScriptOutputType.INTEGER, keys, args);
 		AtomicBoolean firstAttempt = new AtomicBoolean(true);
 		String replacedJson = (replacedRef != null) ? this.owned.json(topic, replacedRef) : null;
-		CompletableFuture<Long> sequence = this.retry.run("Put of '" + entry.ref() + "' in topic '" + topic + "'",
+		CompletableFuture<Long> sequence = this.retry.run("Put of '" + entry.ref() + "' in topic " + LogValues.quote(topic),
 				(eval) -> {
 					if (firstAttempt.getAndSet(false)) {
 						return this.owned.put(topic, entry.ref(), json, replacedRef, (first) -> {
@@ -434,8 +458,9 @@ public final class RedisPresenceStore implements PresenceStore, SmartLifecycle {
 			});
 		return sequence.thenAccept((seq) -> {
 			if (logger.isDebugEnabled()) {
-				logger.debug("Put '" + entry.ref() + "' under key '" + entry.key() + "' of topic '" + topic + "'"
-						+ ((replacedRef != null) ? " replacing '" + replacedRef + "'" : "") + " as change " + seq);
+				logger.debug("Put '" + entry.ref() + "' under key " + LogValues.quote(entry.key()) + " of topic "
+						+ LogValues.quote(topic) + ((replacedRef != null) ? " replacing '" + replacedRef + "'" : "")
+						+ " as change " + seq);
 			}
 		});
 	}
@@ -446,7 +471,7 @@ public final class RedisPresenceStore implements PresenceStore, SmartLifecycle {
 		// (pipelined), so the track still waits one round trip, and Redis knows where to reap
 		// the entry once it holds it
 		connections.async.sadd(topicsKey, topic).exceptionally((ex) -> {
-			logger.warn("Could not record topic '" + topic + "' of node '" + this.nodeId
+			logger.warn("Could not record topic " + LogValues.quote(topic) + " of node '" + this.nodeId
 					+ "'; the next heartbeat will: " + ex);
 			return 0L;
 		});
@@ -464,7 +489,7 @@ public final class RedisPresenceStore implements PresenceStore, SmartLifecycle {
 				? this.removeScript.eval(connections.async, ScriptOutputType.INTEGER, keys, args)
 				: this.removeScript.evalsha(connections.async, ScriptOutputType.INTEGER, keys, args);
 		AtomicBoolean firstAttempt = new AtomicBoolean(true);
-		CompletableFuture<Long> sequence = this.retry.run("Remove of '" + ref + "' in topic '" + topic + "'",
+		CompletableFuture<Long> sequence = this.retry.run("Remove of '" + ref + "' in topic " + LogValues.quote(topic),
 				(eval) -> firstAttempt.getAndSet(false) ? this.owned.remove(topic, ref, () -> send.apply(eval))
 						: this.owned.withTopics((topics) -> send.apply(eval)),
 				0L, () -> route(connections, topic))
@@ -477,7 +502,7 @@ public final class RedisPresenceStore implements PresenceStore, SmartLifecycle {
 		return sequence.thenAccept((seq) -> {
 			if (logger.isDebugEnabled()) {
 				logger.debug(((seq != 0) ? "Removed '" + ref + "' as change " + seq : "Nothing to remove at '" + ref
-						+ "'") + " of topic '" + topic + "'");
+						+ "'") + " of topic " + LogValues.quote(topic));
 			}
 		});
 	}
@@ -507,7 +532,8 @@ public final class RedisPresenceStore implements PresenceStore, SmartLifecycle {
 				entries.add(this.codec.readEntry(ref, String.valueOf(values.get(i + 1))));
 			}
 			catch (RuntimeException ex) {
-				logger.warn("Ignoring malformed entry '" + ref + "' of topic '" + topic + "': " + ex.getMessage());
+				logger.warn("Ignoring malformed entry " + LogValues.quote(ref) + " of topic " + LogValues.quote(topic)
+						+ ": " + LogValues.quote(ex.getMessage()));
 			}
 		}
 		return new PresenceSnapshot(topic, epoch, sequence, entries);
@@ -642,13 +668,14 @@ public final class RedisPresenceStore implements PresenceStore, SmartLifecycle {
 				if (ex == null) {
 					if (changed > 0) {
 						logger.info("Node '" + this.nodeId + "' made Redis agree with its " + changed
-								+ " presence change(s) in topic '" + topic + "' after a change failed");
+								+ " presence change(s) in topic " + LogValues.quote(topic) + " after a change failed");
 					}
 				}
 				else {
 					if (attempt == 0) {
-						logger.warn("Node '" + this.nodeId + "' cannot yet make Redis agree with its presences in topic '"
-								+ topic + "', trying again every " + RECONCILE_DELAY.toMillis() + "ms: " + ex);
+						logger.warn("Node '" + this.nodeId + "' cannot yet make Redis agree with its presences in topic "
+								+ LogValues.quote(topic) + ", trying again every " + RECONCILE_DELAY.toMillis() + "ms: "
+								+ ex);
 					}
 					CompletableFuture.delayedExecutor(RECONCILE_DELAY.toMillis(), TimeUnit.MILLISECONDS)
 						.execute(() -> reconcile(topic, attempt + 1));

@@ -10,6 +10,7 @@ import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.Consumer;
 import java.util.function.Function;
 
+import dev.presence.core.LogValues;
 import dev.presence.core.PresenceChange;
 import dev.presence.core.PresenceStore.PresenceChangeListener;
 import io.lettuce.core.RedisChannelHandler;
@@ -132,14 +133,14 @@ final class RedisPresenceSubscriptions extends RedisPubSubAdapter<String, String
 			if (owner == null || owner.equals(subscription.owner)) {
 				continue;
 			}
-			logger.info("Slot of topic '" + subscription.topic + "' moved to cluster node " + owner
+			logger.info("Slot of topic " + LogValues.quote(subscription.topic) + " moved to cluster node " + owner
 					+ "; subscribing there");
 			subscription.owner = owner;
 			moved++;
 			commands.ssubscribe(channel).exceptionally((ex) -> {
 				// tried again at the next look: the node may not serve the slot yet
 				subscription.owner = null;
-				logger.warn("Could not subscribe to topic '" + subscription.topic + "' on its new owner: " + ex);
+				logger.warn("Could not subscribe to topic " + LogValues.quote(subscription.topic) + " on its new owner: " + ex);
 				return null;
 			});
 		}
@@ -200,11 +201,12 @@ final class RedisPresenceSubscriptions extends RedisPubSubAdapter<String, String
 			change = this.codec.readChange(subscription.topic, message);
 		}
 		catch (RuntimeException ex) {
-			logger.warn("Ignoring malformed presence change on channel '" + channel + "': " + ex.getMessage());
+			logger.warn("Ignoring malformed presence change on channel " + LogValues.quote(channel) + ": "
+					+ LogValues.quote(ex.getMessage()));
 			return;
 		}
 		if (logger.isDebugEnabled()) {
-			logger.debug("Change " + change.sequence() + " of topic '" + change.topic() + "' from node '"
+			logger.debug("Change " + change.sequence() + " of topic " + LogValues.quote(change.topic()) + " from node '"
 					+ change.origin() + "': " + change.joins().size() + " join(s), " + change.leaves().size()
 					+ " leave(s)");
 		}
@@ -213,7 +215,8 @@ final class RedisPresenceSubscriptions extends RedisPubSubAdapter<String, String
 				this.onHistoryChanged.accept(subscription.topic);
 			}
 			catch (RuntimeException ex) {
-				logger.error("Presence store failed to act on the new history of topic '" + subscription.topic + "'",
+				logger.error("Presence store failed to act on the new history of topic "
+						+ LogValues.quote(subscription.topic),
 						ex);
 			}
 		}
@@ -221,7 +224,8 @@ final class RedisPresenceSubscriptions extends RedisPubSubAdapter<String, String
 			subscription.listener.onChange(change);
 		}
 		catch (RuntimeException ex) {
-			logger.error("Listener of topic '" + subscription.topic + "' failed on change " + change.sequence(), ex);
+			logger.error("Listener of topic " + LogValues.quote(subscription.topic) + " failed on change "
+					+ change.sequence(), ex);
 		}
 	}
 
@@ -230,12 +234,14 @@ final class RedisPresenceSubscriptions extends RedisPubSubAdapter<String, String
 		Subscription subscription = this.byChannel.get(channel);
 		// the first confirmation is the subscription's own, any later one a resubscription
 		if (subscription != null && subscription.confirmed.getAndSet(true)) {
-			logger.info("Resubscribed to topic '" + subscription.topic + "'; telling its listener to resync");
+			logger.info("Resubscribed to topic " + LogValues.quote(subscription.topic)
+					+ "; telling its listener to resync");
 			try {
 				subscription.listener.onSubscriptionLost();
 			}
 			catch (RuntimeException ex) {
-				logger.error("Listener of topic '" + subscription.topic + "' failed on a lost subscription", ex);
+				logger.error("Listener of topic " + LogValues.quote(subscription.topic)
+						+ " failed on a lost subscription", ex);
 			}
 		}
 	}

@@ -25,6 +25,7 @@ import org.springframework.security.oauth2.jwt.JwtException;
 import org.springframework.security.oauth2.jwt.JwtValidationException;
 import org.springframework.util.Assert;
 
+import dev.presence.core.LogValues;
 import tools.jackson.core.JacksonException;
 import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.json.JsonMapper;
@@ -157,7 +158,7 @@ public final class JwtPresenceAuthenticator implements PresenceAuthenticator {
 			throw new PresenceAuthenticationException(SIGNATURE, ex);
 		}
 		catch (JwtException ex) {
-			logger.warn("Could not validate a presence client's token: " + ex.getMessage());
+			logger.warn("Could not validate a presence client's token: " + LogValues.quote(ex.getMessage()));
 			throw new PresenceAuthenticationException("Unknown Error on Channel", ex);
 		}
 	}

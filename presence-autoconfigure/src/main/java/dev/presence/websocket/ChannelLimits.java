@@ -8,6 +8,8 @@ import java.time.Duration;
  * @param maxFrameBytes maximum size of one frame from the client, in bytes of UTF-8
  * @param maxStateBytes maximum size of a tracked presence state, in bytes of JSON
  * @param maxChannels maximum number of channels joined on one connection
+ * @param maxTopicLength maximum length of a channel name (the topic without its
+ * {@code realtime:} prefix), in characters
  * @param maxPendingFrames maximum number of received frames waiting to be handled
  * @param maxJoinsPerSecond maximum number of joins one connection may send per second
  * @param maxPresencesPerTopic maximum number of presences in one topic
@@ -15,8 +17,10 @@ import java.time.Duration;
  * @param maxPresenceMessages maximum number of presence messages of one channel within
  * the presence message window
  * @param presenceMessageWindow the window of that count
+ * @param maxConnectionStateBytes maximum total size of the presence states one
+ * connection tracks over all its channels, in bytes of JSON
  */
-public record ChannelLimits(int maxFrameBytes, int maxStateBytes, int maxChannels, int maxPendingFrames,
+public record ChannelLimits(int maxFrameBytes, int maxStateBytes, int maxChannels, int maxTopicLength, int maxPendingFrames,
 		int maxJoinsPerSecond, int maxPresencesPerTopic, Duration trackCoalesceWindow, int maxPresenceMessages,
-		Duration presenceMessageWindow) {
+		Duration presenceMessageWindow, int maxConnectionStateBytes) {
 }

@@ -2,7 +2,6 @@ package dev.presence.websocket;
 
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -11,22 +10,25 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 
+import org.jspecify.annotations.Nullable;
+
 import dev.presence.core.Presence;
 import dev.presence.core.PresenceDiff;
 import dev.presence.core.PresenceMonitor;
 import dev.presence.core.TopicListener;
 import dev.presence.core.TopicReplica;
-import tools.jackson.databind.node.ObjectNode;
+import tools.jackson.databind.JsonNode;
 
 /**
  * The channels of this node joined to each followed topic, and the fan-out of the topic's
  * diffs to them.
  * <p>
- * Diffs of a topic arriving within the batch window are merged into one
- * {@code presence_diff} (the client applies its joins before its leaves, so the merged
- * diff ends in the same state as the diffs one by one), which turns the N² frames of a mass join into N per window. Each
- * merged diff is encoded once per serializer and the same bytes are written to every
- * member with presence enabled. Membership changes and flushes run on the topic's serial
+ * A change to a quiet topic (nothing sent in the last batch window) is sent at once; while
+ * a topic is busy, its changes are merged into one {@code presence_diff} sent at the end
+ * of the window (the client applies its joins before its leaves, so the merged diff ends
+ * in the same state as the diffs one by one), which turns the N² frames of a mass join
+ * into N per window without delaying a lone change. Each diff is encoded once per
+ * serializer and the same bytes are written to every member with presence enabled. Membership changes and flushes run on the topic's serial
  * executor, between two diffs; a pending batch is flushed before a member joins or turns
  * presence on, so the state it is sent and the diffs after it never overlap.
  */
@@ -75,14 +77,15 @@ final class ChannelTopics {
 	}
 
 	/**
-	 * The {@code presence_state} frame of a topic for one channel, built from the metas
-	 * this node already encoded. Call on the replica's executor.
+	 * The {@code presence_state} frame of a topic for one channel, its metas spliced from
+	 * the states' JSON. Call on the replica's executor.
 	 */
 	PhoenixFrame state(TopicReplica replica, PhoenixChannel channel) {
 		Members topicMembers = this.members.get(replica);
-		return (topicMembers != null)
-				? this.messages.state(channel.joinRef(), channel.topic(), replica.presences(), topicMembers::meta)
-				: this.messages.state(channel.joinRef(), channel.topic(), replica.presences());
+		Map<String, List<Presence>> presences = replica.presences();
+		JsonNode payload = (topicMembers != null) ? topicMembers.statePayload(presences)
+				: this.messages.statePayload(presences);
+		return this.messages.state(channel.joinRef(), channel.topic(), payload);
 	}
 
 	/**
@@ -117,20 +120,43 @@ final class ChannelTopics {
 
 		private boolean flushScheduled;
 
-		// each presence's meta, encoded once for every state and diff that shows it
-		private final Map<String, ObjectNode> metas = new HashMap<>();
+		// when this topic last sent a diff, on the System.nanoTime() clock
+		private long lastSentNanos = System.nanoTime() - ChannelTopics.this.batchWindowNanos;
+
+		// the presence_state payload encoded for the joiners since the last change, and
+		// the replica's view it was encoded from; touched only on the replica's executor
+		private @Nullable JsonNode encodedState;
+
+		private @Nullable Map<String, List<Presence>> encodedFrom;
 
 		Members(TopicReplica replica) {
 			this.replica = replica;
 		}
 
-		ObjectNode meta(Presence presence) {
-			return this.metas.computeIfAbsent(presence.ref(), (ref) -> ChannelTopics.this.messages.meta(presence));
+		/**
+		 * The topic's {@code presence_state} payload, encoded once for every joiner until
+		 * the next change. The replica makes a new view after each change, so a view that
+		 * is not the one encoded is a change this cache has not heard of.
+		 */
+		JsonNode statePayload(Map<String, List<Presence>> presences) {
+			JsonNode encoded = this.encodedState;
+			if (encoded == null || this.encodedFrom != presences) {
+				encoded = ChannelTopics.this.messages.statePayload(presences);
+				this.encodedState = encoded;
+				this.encodedFrom = presences;
+			}
+			return encoded;
 		}
 
 		@Override
 		public void onDiff(PresenceDiff diff) {
-			if (ChannelTopics.this.batchWindowNanos == 0) {
+			// stale: let it go rather than hold a copy of the state until the next joiner
+			this.encodedState = null;
+			this.encodedFrom = null;
+			long window = ChannelTopics.this.batchWindowNanos;
+			long now = System.nanoTime();
+			if (!this.flushScheduled && now - this.lastSentNanos >= window) {
+				// a quiet topic: nothing to merge with, so no reason to wait
 				send(diff);
 				return;
 			}
@@ -143,7 +169,7 @@ final class ChannelTopics {
 			if (!this.flushScheduled) {
 				this.flushScheduled = true;
 				ChannelTopics.this.scheduler.schedule(() -> this.replica.execute(this::flush),
-						ChannelTopics.this.batchWindowNanos, TimeUnit.NANOSECONDS);
+						this.lastSentNanos + window - now, TimeUnit.NANOSECONDS);
 			}
 		}
 
@@ -160,8 +186,7 @@ final class ChannelTopics {
 
 		private void send(PresenceDiff diff) {
 			OutboundFrame frame = new OutboundFrame(
-					ChannelTopics.this.messages.diff(PhoenixChannel.wireTopic(this.replica.topic()), diff, this::meta));
-			diff.leaves().values().forEach((left) -> left.forEach((presence) -> this.metas.remove(presence.ref())));
+					ChannelTopics.this.messages.diff(PhoenixChannel.wireTopic(this.replica.topic()), diff));
 			int sent = 0;
 			for (PhoenixChannel channel : this.channels) {
 				if (channel.presenceEnabled()) {
@@ -170,6 +195,7 @@ final class ChannelTopics {
 				}
 			}
 			ChannelTopics.this.monitor.diffSent(this.replica.topic(), sent);
+			this.lastSentNanos = System.nanoTime();
 		}
 
 		private static Map<String, List<Presence>> byKey(Map<String, Keyed> byRef) {

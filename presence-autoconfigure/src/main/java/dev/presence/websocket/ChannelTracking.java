@@ -1,18 +1,24 @@
 package dev.presence.websocket;
 
 import java.time.Duration;
+import java.util.AbstractMap;
+import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 
 import org.apache.commons.logging.Log;
 import org.apache.commons.logging.LogFactory;
 import org.jspecify.annotations.Nullable;
 
+import dev.presence.core.LogValues;
 import dev.presence.core.Presence;
+import dev.presence.core.PresenceLimitExceededException;
+import dev.presence.core.PresenceState;
 import dev.presence.core.TopicReplica;
-import tools.jackson.core.JacksonException;
 import tools.jackson.databind.JsonNode;
+import tools.jackson.databind.node.ObjectNode;
 
 /**
  * The {@code presence} pushes of one connection's channels: track and untrack with the
@@ -27,6 +33,10 @@ import tools.jackson.databind.JsonNode;
 final class ChannelTracking {
 
 	private static final Log logger = LogFactory.getLog(ChannelTracking.class);
+
+	private static final String PHX_REF = "phx_ref";
+
+	private static final String PHX_REF_PREV = "phx_ref_prev";
 
 	private static final String UNAVAILABLE = "PresenceUnavailable: the presence store cannot be reached";
 
@@ -77,22 +87,36 @@ final class ChannelTracking {
 			reply(channel, frame, "Presence track payload must be a map");
 			return PhoenixConnection.DONE;
 		}
-		if (stateSize(payload) > this.services.limits().maxStateBytes()) {
+		if (payload.has(PHX_REF) || payload.has(PHX_REF_PREV)) {
+			// the server owns a meta's refs: a client's own would reach every other member
+			// as if the server had said them
+			payload = ((ObjectNode) payload).deepCopy().remove(List.of(PHX_REF, PHX_REF_PREV));
+		}
+		// encoded once, here: these bytes are what the store keeps and every frame shows
+		PresenceState state = PresenceState.of(payload);
+		if (state.size() > this.services.limits().maxStateBytes()) {
 			this.services.monitor().frameRejected("state-too-large");
 			return this.connection.shutDown(channel, "Track message size exceeded");
 		}
-		Map<String, @Nullable Object> state = toState(payload);
-		if (!this.services.authorizer().canTrack(channel.identity(), channel.topic(), channel.key(), state)) {
+		if (!this.services.authorizer()
+			.canTrack(channel.identity(), channel.topic(), channel.key(), new ParsedOnDemand(state))) {
 			this.services.monitor().frameRejected("track-refused");
 			reply(channel, frame, "Unauthorized: You do not have permission to track presence in this topic");
 			return PhoenixConnection.DONE;
 		}
 		Presence current = channel.presence();
-		Map<String, @Nullable Object> latest = (channel.pendingState() != null) ? channel.pendingState()
-				: (current != null) ? current.state() : null;
+		@Nullable PresenceState latest = (channel.pendingState() != null) ? channel.pendingState()
+				: (current != null) ? current.encodedState() : null;
 		if (state.equals(latest)) {
 			reply(channel, frame, null);
 			enablePresence(channel);
+			return PhoenixConnection.DONE;
+		}
+		int maxConnectionState = this.services.limits().maxConnectionStateBytes();
+		if (this.connection.trackedStateBytes() - channel.trackedStateBytes() + state.size() > maxConnectionState) {
+			this.services.monitor().frameRejected("connection-state-full");
+			reply(channel, frame, "TrackedStateLimitReached: The presences tracked on this connection would exceed "
+					+ maxConnectionState + " bytes of state");
 			return PhoenixConnection.DONE;
 		}
 		if (current == null && isTopicFull(channel)) {
@@ -115,7 +139,11 @@ final class ChannelTracking {
 		}
 		channel.pendingState(null);
 		return store(channel, state).handle((presence, ex) -> {
-			reply(channel, frame, (ex != null) ? UNAVAILABLE : null);
+			PresenceLimitExceededException refused = (ex != null) ? limitExceeded(ex) : null;
+			if (refused != null) {
+				this.services.monitor().frameRejected("node-full");
+			}
+			reply(channel, frame, (refused != null) ? refused.getMessage() : (ex != null) ? UNAVAILABLE : null);
 			if (ex == null) {
 				enablePresence(channel);
 			}
@@ -125,10 +153,10 @@ final class ChannelTracking {
 
 	private CompletableFuture<Void> storePending(PhoenixChannel channel) {
 		channel.flushScheduled(false);
-		Map<String, @Nullable Object> state = channel.pendingState();
+		@Nullable PresenceState state = channel.pendingState();
 		channel.pendingState(null);
 		Presence current = channel.presence();
-		if (channel.closed() || state == null || current == null || state.equals(current.state())) {
+		if (channel.closed() || state == null || current == null || state.equals(current.encodedState())) {
 			return PhoenixConnection.DONE;
 		}
 		return store(channel, state).handle((presence, ex) -> null);
@@ -137,14 +165,16 @@ final class ChannelTracking {
 	/**
 	 * Store a state as the channel's presence, replacing the one it has.
 	 */
-	private CompletableFuture<@Nullable Presence> store(PhoenixChannel channel, Map<String, @Nullable Object> state) {
+	private CompletableFuture<@Nullable Presence> store(PhoenixChannel channel, PresenceState state) {
 		channel.lastWriteNanos(System.nanoTime());
 		return this.services.topics()
 			.track(channel.storeTopic(), channel.key(), state, channel.presence())
 			.handle((presence, ex) -> {
 				if (ex != null) {
-					logger.warn("Track in " + channel.topic() + " failed on connection " + this.connection.id() + ": "
-							+ ex);
+					if (limitExceeded(ex) == null) {
+						logger.warn("Track in " + LogValues.quote(channel.topic()) + " failed on connection "
+								+ this.connection.id() + ": " + ex);
+					}
 					throw new IllegalStateException(ex);
 				}
 				if (channel.closed()) {
@@ -167,8 +197,8 @@ final class ChannelTracking {
 		}
 		return this.services.topics().untrack(channel.storeTopic(), current).handle((removed, ex) -> {
 			if (ex != null) {
-				logger.warn("Untrack in " + channel.topic() + " failed on connection " + this.connection.id() + ": "
-						+ ex);
+				logger.warn("Untrack in " + LogValues.quote(channel.topic()) + " failed on connection "
+						+ this.connection.id() + ": " + ex);
 				reply(channel, frame, UNAVAILABLE);
 				return null;
 			}
@@ -176,6 +206,15 @@ final class ChannelTracking {
 			reply(channel, frame, null);
 			return null;
 		});
+	}
+
+	private static @Nullable PresenceLimitExceededException limitExceeded(Throwable ex) {
+		for (Throwable cause = ex; cause != null; cause = cause.getCause()) {
+			if (cause instanceof PresenceLimitExceededException refused) {
+				return refused;
+			}
+		}
+		return null;
 	}
 
 	private boolean isTopicFull(PhoenixChannel channel) {
@@ -207,18 +246,49 @@ final class ChannelTracking {
 				: this.messages.ok(channel.joinRef(), frame.ref(), frame.topic()));
 	}
 
-	private int stateSize(JsonNode payload) {
-		try {
-			return this.messages.mapper().writeValueAsBytes(payload).length;
-		}
-		catch (JacksonException ex) {
-			return Integer.MAX_VALUE;
-		}
-	}
+	/**
+	 * A state as the authorizer sees it: parsed only if the authorizer reads it, which
+	 * the default one never does.
+	 */
+	private static final class ParsedOnDemand extends AbstractMap<String, @Nullable Object> {
 
-	@SuppressWarnings("unchecked")
-	private Map<String, @Nullable Object> toState(JsonNode payload) {
-		return this.messages.mapper().convertValue(payload, Map.class);
+		private final PresenceState state;
+
+		private @Nullable Map<String, @Nullable Object> parsed;
+
+		ParsedOnDemand(PresenceState state) {
+			this.state = state;
+		}
+
+		private Map<String, @Nullable Object> parsed() {
+			Map<String, @Nullable Object> parsed = this.parsed;
+			if (parsed == null) {
+				parsed = this.state.toMap();
+				this.parsed = parsed;
+			}
+			return parsed;
+		}
+
+		@Override
+		public Set<Entry<String, @Nullable Object>> entrySet() {
+			return parsed().entrySet();
+		}
+
+		@Override
+		public @Nullable Object get(Object key) {
+			return parsed().get(key);
+		}
+
+		@Override
+		public boolean containsKey(Object key) {
+			return parsed().containsKey(key);
+		}
+
+		@Override
+		public int size() {
+			return parsed().size();
+		}
+
 	}
 
 }

@@ -1,9 +1,8 @@
 package dev.presence.websocket;
 
 import java.io.IOException;
+import java.util.ArrayDeque;
 import java.util.concurrent.Executor;
-import java.util.concurrent.atomic.AtomicBoolean;
-import java.util.concurrent.atomic.AtomicLong;
 
 import org.apache.commons.logging.Log;
 import org.apache.commons.logging.LogFactory;
@@ -12,82 +11,159 @@ import org.springframework.web.socket.TextMessage;
 import org.springframework.web.socket.WebSocketSession;
 
 import dev.presence.core.PresenceMonitor;
-import dev.presence.core.SerialExecutor;
 
 /**
- * What is on its way to one client. Callers never wait: messages are queued and written
- * one at a time, in order, by a thread of the send pool, so a client that stops reading
- * can block neither a topic's fan-out nor anyone else. Such a client is closed as soon as
- * its queue holds more than the send buffer size (in characters of text), or one write
- * has taken longer than the send time limit (see {@link #closeIfStuck(long)}).
+ * What is on its way to one client. Callers never wait: frames are queued and written one
+ * at a time, in order, by a thread of the send pool, so a client that stops reading can
+ * block neither a topic's fan-out nor anyone else.
+ * <p>
+ * The send buffer bounds the client's backlog: the bytes (of UTF-8 text) of the frames
+ * queued and not yet handed to the connection, but for the largest of them. A client is
+ * closed with status 4500 as soon as its backlog would pass the send buffer size, or when
+ * one write has taken longer than the send time limit (see {@link #closeIfStuck(long)}).
+ * Leaving the largest frame out lets one frame larger than the buffer (the state of a
+ * big room) through to a client that keeps up; what the server holds for a client is at
+ * most that frame, the frame being written and the send buffer.
  */
 final class ClientOutbox {
 
 	private static final Log logger = LogFactory.getLog(ClientOutbox.class);
+
+	private static final int FAIR_SHARE = 64;
 
 	/** Close status of a client that did not keep up with what it was sent. */
 	static final CloseStatus TOO_SLOW = CloseStatus.SESSION_NOT_RELIABLE.withReason("client too slow");
 
 	private final WebSocketSession session;
 
-	private final SerialExecutor writer;
+	private final Executor sendPool;
 
 	private final Executor closer;
 
-	private final long maxBuffered;
+	private final long maxBacklog;
 
 	private final long sendTimeLimitNanos;
 
 	private final PresenceMonitor monitor;
 
-	private final AtomicLong buffered = new AtomicLong();
+	// guarded by this: frames not yet handed to the session, and their bytes
+	private final ArrayDeque<Queued> queue = new ArrayDeque<>();
 
-	private final AtomicBoolean closing = new AtomicBoolean();
+	private long queuedBytes;
+
+	private boolean writing;
+
+	private boolean closing;
 
 	private volatile long writeStartedNanos;
 
-	ClientOutbox(WebSocketSession session, Executor sendPool, Executor closer, long maxBuffered,
+	ClientOutbox(WebSocketSession session, Executor sendPool, Executor closer, long maxBacklog,
 			long sendTimeLimitNanos, PresenceMonitor monitor) {
 		this.session = session;
-		this.writer = new SerialExecutor(sendPool);
+		this.sendPool = sendPool;
 		this.closer = closer;
-		this.maxBuffered = maxBuffered;
+		this.maxBacklog = maxBacklog;
 		this.sendTimeLimitNanos = sendTimeLimitNanos;
 		this.monitor = monitor;
 	}
 
 	/**
-	 * Queue a message. Never blocks and never throws.
+	 * Queue a frame. Never blocks and never throws.
+	 * @param message the frame
+	 * @param bytes its size in bytes of UTF-8
 	 */
-	void send(TextMessage message) {
-		if (this.closing.get()) {
-			return;
+	void send(TextMessage message, long bytes) {
+		boolean tooSlow;
+		synchronized (this) {
+			if (this.closing) {
+				return;
+			}
+			tooSlow = backlogWith(bytes) > this.maxBacklog;
+			if (!tooSlow) {
+				this.queue.addLast(new Queued(message, bytes));
+				this.queuedBytes += bytes;
+				if (this.writing) {
+					return;
+				}
+				this.writing = true;
+			}
 		}
-		long size = message.getPayloadLength();
-		if (this.buffered.addAndGet(size) > this.maxBuffered) {
-			this.buffered.addAndGet(-size);
-			tooSlow("its send buffer is full");
-			return;
+		if (tooSlow) {
+			tooSlow("its backlog passed the send buffer size");
 		}
-		this.writer.execute(() -> write(message, size));
+		else {
+			this.sendPool.execute(this::writeQueued);
+		}
 	}
 
-	private void write(TextMessage message, long size) {
-		this.buffered.addAndGet(-size);
-		if (this.closing.get() || !this.session.isOpen()) {
-			return;
+	/**
+	 * The backlog the client would have with one more frame queued: every queued byte but
+	 * those of the largest frame. Only near the limit is the queue looked through.
+	 */
+	private long backlogWith(long bytes) {
+		long queued = this.queuedBytes + bytes;
+		if (queued <= this.maxBacklog) {
+			return queued;
+		}
+		long largest = bytes;
+		for (Queued frame : this.queue) {
+			largest = Math.max(largest, frame.bytes());
+		}
+		return queued - largest;
+	}
+
+	/**
+	 * Write what is queued, in order, until the queue is empty; after a fair share of
+	 * writes, go to the back of the send pool's queue so other clients get their turn.
+	 */
+	private void writeQueued() {
+		for (int written = 0;; written++) {
+			if (written == FAIR_SHARE) {
+				this.sendPool.execute(this::writeQueued);
+				return;
+			}
+			Queued next;
+			synchronized (this) {
+				next = this.queue.pollFirst();
+				if (next == null || this.closing) {
+					this.queue.clear();
+					this.queuedBytes = 0;
+					this.writing = false;
+					return;
+				}
+				this.queuedBytes -= next.bytes();
+			}
+			if (!write(next.message())) {
+				return;
+			}
+		}
+	}
+
+	private boolean write(TextMessage message) {
+		if (!this.session.isOpen()) {
+			close(CloseStatus.SESSION_NOT_RELIABLE);
+			return false;
 		}
 		this.writeStartedNanos = System.nanoTime();
 		try {
 			this.session.sendMessage(message);
+			return true;
 		}
 		catch (IOException | RuntimeException ex) {
 			logger.debug("Could not send to connection " + this.session.getId() + ", closing it: " + ex);
 			close(CloseStatus.SESSION_NOT_RELIABLE);
+			return false;
 		}
 		finally {
 			this.writeStartedNanos = 0;
 		}
+	}
+
+	/**
+	 * The bytes queued for this client and not yet handed to the session.
+	 */
+	synchronized long queuedBytes() {
+		return this.queuedBytes;
 	}
 
 	/**
@@ -102,28 +178,38 @@ final class ClientOutbox {
 	}
 
 	private void tooSlow(String why) {
-		if (!this.closing.get()) {
+		if (close(TOO_SLOW)) {
 			logger.info("Closing connection " + this.session.getId() + ", it does not keep up: " + why);
 			this.monitor.slowClientClosed();
-			close(TOO_SLOW);
 		}
 	}
 
 	/**
 	 * Close the session, once, off the caller's thread: closing may wait for a write in
-	 * progress.
+	 * progress. Whatever is still queued is dropped.
+	 * @return whether this call closed it
 	 */
-	void close(CloseStatus status) {
-		if (this.closing.compareAndSet(false, true)) {
-			this.closer.execute(() -> {
-				try {
-					this.session.close(status);
-				}
-				catch (IOException | RuntimeException ex) {
-					logger.debug("Could not close connection " + this.session.getId() + ": " + ex);
-				}
-			});
+	boolean close(CloseStatus status) {
+		synchronized (this) {
+			if (this.closing) {
+				return false;
+			}
+			this.closing = true;
+			this.queue.clear();
+			this.queuedBytes = 0;
 		}
+		this.closer.execute(() -> {
+			try {
+				this.session.close(status);
+			}
+			catch (IOException | RuntimeException ex) {
+				logger.debug("Could not close connection " + this.session.getId() + ": " + ex);
+			}
+		});
+		return true;
+	}
+
+	private record Queued(TextMessage message, long bytes) {
 	}
 
 }

@@ -10,6 +10,8 @@ import tools.jackson.databind.JsonNode;
  * What a {@code phx_join} asks for (PROTOCOL.md §2.2), with Supabase's leniency: a missing
  * {@code config} means the defaults, booleans may be the strings {@code "true"} and
  * {@code "false"}, and a missing, {@code null} or empty presence key means "make one".
+ * The one exception is {@code config.private}: a value that is not a boolean is refused,
+ * since reading it as {@code false} would join the public topic of that name.
  *
  * @param key the presence key the client asked for, or {@code null} when it left the
  * choice to the server
@@ -28,7 +30,7 @@ record JoinConfig(@Nullable String key, @Nullable String accessToken, boolean pr
 		JsonNode presence = config.path("presence");
 		String key = presenceKey(presence.path("key"));
 		boolean enabled = flexibleBoolean(presence.path("enabled"));
-		boolean privateChannel = flexibleBoolean(config.path("private"));
+		boolean privateChannel = strictBoolean(config.path("private"), "config.private");
 		JsonNode postgres = config.path("postgres_changes");
 		boolean postgresChanges = postgres.isArray() && !postgres.isEmpty();
 		JsonNode token = payload.path("access_token");
@@ -50,10 +52,24 @@ record JoinConfig(@Nullable String key, @Nullable String accessToken, boolean pr
 				null, null);
 	}
 
-	private static boolean flexibleBoolean(JsonNode value) {
+	/**
+	 * A flag whose misreading would change what the client is let into: {@code true},
+	 * {@code false}, their strings in any case, or absent; anything else is refused rather
+	 * than read as {@code false}, which would put a client meaning a private channel in
+	 * the public one.
+	 */
+	private static boolean strictBoolean(JsonNode value, String name) {
 		if (value.isMissingNode() || value.isNull()) {
 			return false;
 		}
+		Boolean flag = booleanOf(value);
+		if (flag == null) {
+			throw new PhoenixProtocolException("InvalidJoinPayload: " + name + " must be true or false", null, null);
+		}
+		return flag;
+	}
+
+	private static @Nullable Boolean booleanOf(JsonNode value) {
 		if (value.isBoolean()) {
 			return value.booleanValue();
 		}
@@ -62,6 +78,14 @@ record JoinConfig(@Nullable String key, @Nullable String accessToken, boolean pr
 			if (text.equals("true") || text.equals("false")) {
 				return Boolean.parseBoolean(text);
 			}
+		}
+		return null;
+	}
+
+	private static boolean flexibleBoolean(JsonNode value) {
+		Boolean flag = booleanOf(value);
+		if (flag != null) {
+			return flag;
 		}
 		// Supabase only logs an unparsable flag and goes on with the default (PROTOCOL.md §2.2)
 		return false;

@@ -11,20 +11,21 @@ final class OutboundFrame {
 
 	private final PhoenixFrame frame;
 
-	private volatile @Nullable TextMessage v1;
+	private volatile @Nullable Encoded v1;
 
-	private volatile @Nullable TextMessage v2;
+	private volatile @Nullable Encoded v2;
 
 	OutboundFrame(PhoenixFrame frame) {
 		this.frame = frame;
 	}
 
-	TextMessage encodedFor(PhoenixSerializer serializer) {
+	Encoded encodedFor(PhoenixSerializer serializer) {
 		boolean first = V1JsonSerializer.VERSION.equals(serializer.version());
-		TextMessage message = first ? this.v1 : this.v2;
+		Encoded message = first ? this.v1 : this.v2;
 		if (message == null) {
 			// two threads may both encode; the results are equal, so either may win
-			message = new TextMessage(serializer.encode(this.frame));
+			String text = serializer.encode(this.frame);
+			message = new Encoded(new TextMessage(text), PhoenixConnection.utf8Length(text));
 			if (first) {
 				this.v1 = message;
 			}
@@ -33,6 +34,14 @@ final class OutboundFrame {
 			}
 		}
 		return message;
+	}
+
+	/**
+	 * A frame encoded for one serializer.
+	 * @param message the text message
+	 * @param bytes its size in bytes of UTF-8, as it travels
+	 */
+	record Encoded(TextMessage message, long bytes) {
 	}
 
 }

@@ -1,10 +1,9 @@
 package dev.presence.websocket;
 
-import java.util.Map;
-
 import org.jspecify.annotations.Nullable;
 
 import dev.presence.core.Presence;
+import dev.presence.core.PresenceState;
 import dev.presence.core.TopicReplica;
 import dev.presence.security.PresenceIdentity;
 
@@ -41,7 +40,7 @@ final class PhoenixChannel {
 	private volatile boolean closed;
 
 	// the fields below are touched only by the connection's frame handling
-	private @Nullable Map<String, @Nullable Object> pendingState;
+	private @Nullable PresenceState pendingState;
 
 	private boolean flushScheduled;
 
@@ -140,12 +139,22 @@ final class PhoenixChannel {
 	}
 
 	/** The state a coalesced track will store at the end of its window, if any. */
-	@Nullable Map<String, @Nullable Object> pendingState() {
+	@Nullable PresenceState pendingState() {
 		return this.pendingState;
 	}
 
-	void pendingState(@Nullable Map<String, @Nullable Object> state) {
+	void pendingState(@Nullable PresenceState state) {
 		this.pendingState = state;
+	}
+
+	/**
+	 * The size of the state this channel holds: the one a coalesced track will store, or
+	 * else its presence's, in bytes of JSON.
+	 */
+	int trackedStateBytes() {
+		PresenceState pending = this.pendingState;
+		Presence presence = this.presence;
+		return (pending != null) ? pending.size() : (presence != null) ? presence.encodedState().size() : 0;
 	}
 
 	boolean flushScheduled() {

@@ -18,6 +18,7 @@ import org.jspecify.annotations.Nullable;
 import org.springframework.web.socket.CloseStatus;
 import org.springframework.web.socket.WebSocketSession;
 
+import dev.presence.core.LogValues;
 import dev.presence.core.Presence;
 import dev.presence.core.TopicReplica;
 import dev.presence.security.PresenceAuthenticationException;
@@ -90,6 +91,18 @@ final class PhoenixConnection {
 
 	String id() {
 		return this.session.getId();
+	}
+
+	/**
+	 * The size of the states this connection's channels hold, in bytes of JSON. Call
+	 * from the frame handling.
+	 */
+	long trackedStateBytes() {
+		long bytes = 0;
+		for (PhoenixChannel channel : this.channels.values()) {
+			bytes += channel.trackedStateBytes();
+		}
+		return bytes;
 	}
 
 	/**
@@ -243,7 +256,7 @@ final class PhoenixConnection {
 
 	private CompletableFuture<Void> handle(PhoenixFrame frame) {
 		if (logger.isTraceEnabled()) {
-			logger.trace("Connection " + id() + " received " + frame);
+			logger.trace("Connection " + id() + " received " + LogValues.quote(frame));
 		}
 		if (PhoenixMessages.PHOENIX_TOPIC.equals(frame.topic())) {
 			if ("heartbeat".equals(frame.event())) {
@@ -317,45 +330,49 @@ final class PhoenixConnection {
 		}
 		catch (PhoenixProtocolException ex) {
 			this.services.monitor().frameRejected("malformed");
-			send(this.messages.error(joinRef, joinRef, topic, ex.getMessage()));
+			send(this.messages.error(joinRef, frame.ref(), topic, ex.getMessage()));
 			return DONE;
 		}
 		String name = PhoenixChannel.channelName(topic);
 		if (name.isEmpty()) {
-			return refuseJoin(joinRef, topic, "TopicNameRequired: You must provide a topic name");
+			return refuseJoin(frame, joinRef, "TopicNameRequired: You must provide a topic name");
+		}
+		if (name.length() > this.services.limits().maxTopicLength()) {
+			return refuseJoin(frame, joinRef, "TopicNameTooLong: Topic names are limited to "
+					+ this.services.limits().maxTopicLength() + " characters");
 		}
 		if (config.postgresChanges()) {
-			return refuseJoin(joinRef, topic,
+			return refuseJoin(frame, joinRef,
 					"UnsupportedFeature: postgres_changes are not served by this presence server");
 		}
 		if (this.channels.size() >= this.services.limits().maxChannels()) {
-			return refuseJoin(joinRef, topic, "ChannelRateLimitReached: Too many channels");
+			return refuseJoin(frame, joinRef, "ChannelRateLimitReached: Too many channels");
 		}
 		if (this.joins.increment(System.nanoTime()) > this.services.limits().maxJoinsPerSecond()) {
-			return refuseJoin(joinRef, topic, "ClientJoinRateLimitReached: Too many joins per second");
+			return refuseJoin(frame, joinRef, "ClientJoinRateLimitReached: Too many joins per second");
 		}
 		PresenceIdentity identity;
 		try {
 			identity = authenticate(config.accessToken());
 		}
 		catch (PresenceAuthenticationException ex) {
-			return refuseJoin(joinRef, topic, ex.getMessage());
+			return refuseJoin(frame, joinRef, ex.getMessage());
 		}
 		if (!this.services.authorizer().canJoin(identity, topic, config.privateChannel())) {
-			return refuseJoin(joinRef, topic,
+			return refuseJoin(frame, joinRef,
 					"Unauthorized: You do not have permissions to read from this Channel topic: " + name);
 		}
 		String key;
 		try {
 			String bound = this.services.keyBinding().boundKey(identity);
 			if (bound != null && config.key() != null && !bound.equals(config.key())) {
-				return refuseJoin(joinRef, topic, "Unauthorized: You may only track presence under your own key");
+				return refuseJoin(frame, joinRef, "Unauthorized: You may only track presence under your own key");
 			}
 			key = (bound != null) ? bound
 					: (config.key() != null) ? config.key() : this.services.topics().refs().newUuidV1();
 		}
 		catch (IllegalStateException ex) {
-			return refuseJoin(joinRef, topic, "Unauthorized: Presence keys are bound to identities here, which needs "
+			return refuseJoin(frame, joinRef, "Unauthorized: Presence keys are bound to identities here, which needs "
 					+ ex.getMessage());
 		}
 		PhoenixChannel channel = new PhoenixChannel(this, topic, config.privateChannel(), joinRef, key, identity,
@@ -365,10 +382,10 @@ final class PhoenixConnection {
 		CompletableFuture<Void> joined = new CompletableFuture<>();
 		this.services.topics().follow(channel.storeTopic()).whenComplete((replica, ex) -> {
 			if (ex != null) {
-				logger.warn("Join of " + topic + " failed on connection " + id() + ": " + ex);
+				logger.warn("Join of " + LogValues.quote(topic) + " failed on connection " + id() + ": " + ex);
 				this.channels.remove(topic, channel);
 				channel.markClosed();
-				send(this.messages.error(joinRef, joinRef, topic,
+				send(this.messages.error(joinRef, frame.ref(), topic,
 						"PresenceUnavailable: the presence store cannot be reached"));
 				joined.complete(null);
 				return;
@@ -376,7 +393,7 @@ final class PhoenixConnection {
 			channel.replica(replica);
 			replica.execute(() -> {
 				this.services.channelTopics().attach(replica, channel);
-				send(this.messages.joined(joinRef, topic));
+				send(this.messages.joined(joinRef, frame.ref(), topic));
 				if (channel.presenceEnabled()) {
 					send(this.services.channelTopics().state(replica, channel));
 				}
@@ -386,9 +403,13 @@ final class PhoenixConnection {
 		return joined;
 	}
 
-	private CompletableFuture<Void> refuseJoin(String joinRef, String topic, String reason) {
+	/**
+	 * Refuse a join: the error reply carries the join ref the channel would have had and
+	 * echoes the ref of the push, as every reply does.
+	 */
+	private CompletableFuture<Void> refuseJoin(PhoenixFrame frame, String joinRef, String reason) {
 		this.services.monitor().frameRejected("join-refused");
-		send(this.messages.error(joinRef, joinRef, topic, reason));
+		send(this.messages.error(joinRef, frame.ref(), frame.topic(), reason));
 		return DONE;
 	}
 
@@ -481,8 +502,8 @@ final class PhoenixConnection {
 		if (presence != null) {
 			channel.presence(null);
 			untracked = this.services.topics().untrack(channel.storeTopic(), presence).exceptionally((ex) -> {
-				logger.warn("Could not remove the presence of connection " + id() + " from " + channel.topic()
-						+ " (it expires with this node's heartbeat): " + ex);
+				logger.warn("Could not remove the presence of connection " + id() + " from "
+						+ LogValues.quote(channel.topic()) + " (it expires with this node's heartbeat): " + ex);
 				return null;
 			});
 		}
@@ -502,7 +523,8 @@ final class PhoenixConnection {
 
 	void send(OutboundFrame frame) {
 		if (!this.closed) {
-			this.outbox.send(frame.encodedFor(this.serializer));
+			OutboundFrame.Encoded encoded = frame.encodedFor(this.serializer);
+			this.outbox.send(encoded.message(), encoded.bytes());
 		}
 	}
 

@@ -2,7 +2,6 @@ package dev.presence.websocket;
 
 import java.util.List;
 import java.util.Map;
-import java.util.function.Function;
 
 import org.jspecify.annotations.Nullable;
 
@@ -12,6 +11,7 @@ import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.json.JsonMapper;
 import tools.jackson.databind.node.ArrayNode;
 import tools.jackson.databind.node.ObjectNode;
+import tools.jackson.databind.util.RawValue;
 
 /**
  * Builds the frames the server sends (PROTOCOL.md §2–§5): replies, presence state and
@@ -53,10 +53,14 @@ final class PhoenixMessages {
 		return new PhoenixFrame(joinRef, ref, topic, "phx_reply", payload);
 	}
 
-	PhoenixFrame joined(String joinRef, String topic) {
+	/**
+	 * The reply to a successful join: it carries the channel's join ref and echoes the ref
+	 * of the {@code phx_join} push, which a client may have chosen apart from its join ref.
+	 */
+	PhoenixFrame joined(String joinRef, @Nullable String ref, String topic) {
 		ObjectNode response = this.mapper.createObjectNode();
 		response.set("postgres_changes", this.mapper.createArrayNode());
-		return ok(joinRef, joinRef, topic, response);
+		return ok(joinRef, ref, topic, response);
 	}
 
 	PhoenixFrame close(String joinRef, String topic) {
@@ -73,30 +77,36 @@ final class PhoenixMessages {
 	}
 
 	PhoenixFrame state(String joinRef, String topic, Map<String, List<Presence>> presences) {
-		return state(joinRef, topic, presences, this::meta);
+		return state(joinRef, topic, byKey(presences));
 	}
 
-	PhoenixFrame state(String joinRef, String topic, Map<String, List<Presence>> presences,
-			Function<Presence, ObjectNode> metas) {
-		return new PhoenixFrame(joinRef, null, topic, "presence_state", byKey(presences, metas));
+	/**
+	 * A {@code presence_state} frame around a payload built by {@link #statePayload(Map)}.
+	 */
+	PhoenixFrame state(String joinRef, String topic, JsonNode payload) {
+		return new PhoenixFrame(joinRef, null, topic, "presence_state", payload);
+	}
+
+	/**
+	 * The payload of a {@code presence_state}, key to metas, encoded once: raw JSON that
+	 * every serializer writes as it stands into the frame of every joiner.
+	 */
+	JsonNode statePayload(Map<String, List<Presence>> presences) {
+		return this.mapper.getNodeFactory().rawValueNode(new RawValue(this.mapper.writeValueAsString(byKey(presences))));
 	}
 
 	PhoenixFrame diff(String topic, PresenceDiff diff) {
-		return diff(topic, diff, this::meta);
-	}
-
-	PhoenixFrame diff(String topic, PresenceDiff diff, Function<Presence, ObjectNode> metas) {
 		ObjectNode payload = this.mapper.createObjectNode();
-		payload.set("joins", byKey(diff.joins(), metas));
-		payload.set("leaves", byKey(diff.leaves(), metas));
+		payload.set("joins", byKey(diff.joins()));
+		payload.set("leaves", byKey(diff.leaves()));
 		return new PhoenixFrame(null, null, topic, "presence_diff", payload);
 	}
 
-	private ObjectNode byKey(Map<String, List<Presence>> presences, Function<Presence, ObjectNode> metas) {
+	private ObjectNode byKey(Map<String, List<Presence>> presences) {
 		ObjectNode byKey = this.mapper.createObjectNode();
 		presences.forEach((key, ofKey) -> {
 			ArrayNode array = this.mapper.createArrayNode();
-			ofKey.forEach((presence) -> array.add(metas.apply(presence)));
+			ofKey.forEach((presence) -> array.add(meta(presence)));
 			byKey.putObject(key).set("metas", array);
 		});
 		return byKey;
@@ -104,16 +114,26 @@ final class PhoenixMessages {
 
 	/**
 	 * A presence as clients see it: its state with {@code phx_ref} (and
-	 * {@code phx_ref_prev}) added. The node is never changed once built, so it may be
-	 * shared by the frames of several threads.
+	 * {@code phx_ref_prev}) added. The state's JSON is spliced in as it is, never parsed:
+	 * the node is raw JSON that every serializer writes as it stands, and it is never
+	 * changed once built, so it may be shared by the frames of several threads.
 	 */
-	ObjectNode meta(Presence presence) {
-		ObjectNode meta = this.mapper.valueToTree(presence.state());
-		meta.put("phx_ref", presence.ref());
-		if (presence.previousRef() != null) {
-			meta.put("phx_ref_prev", presence.previousRef());
+	JsonNode meta(Presence presence) {
+		String state = presence.encodedState().json();
+		StringBuilder meta = new StringBuilder(state.length() + 64);
+		// a state is one compact JSON object: all but its closing brace, then the refs.
+		// Clients' refs are dropped when they track; should a server-side state hold a
+		// phx_ref, the server's comes last, which is the one JSON.parse keeps.
+		meta.append(state, 0, state.length() - 1);
+		if (state.length() > 2) {
+			meta.append(',');
 		}
-		return meta;
+		meta.append("\"phx_ref\":").append(this.mapper.writeValueAsString(presence.ref()));
+		if (presence.previousRef() != null) {
+			meta.append(",\"phx_ref_prev\":").append(this.mapper.writeValueAsString(presence.previousRef()));
+		}
+		meta.append('}');
+		return this.mapper.getNodeFactory().rawValueNode(new RawValue(meta.toString()));
 	}
 
 }

@@ -18,6 +18,7 @@ import org.springframework.web.socket.WebSocketSession;
 import org.springframework.web.socket.adapter.NativeWebSocketSession;
 import org.springframework.web.util.UriComponentsBuilder;
 
+import dev.presence.core.LogValues;
 
 /**
  * The WebSocket endpoint the Supabase and Phoenix clients connect to. Each session gets a
@@ -166,7 +167,8 @@ public final class PresenceWebSocketHandler implements WebSocketHandler {
 		PhoenixConnection connection = this.connections.remove(session.getId());
 		if (connection != null) {
 			if (logger.isDebugEnabled()) {
-				logger.debug("Connection " + session.getId() + " closed: " + closeStatus);
+				// the reason of a close is the client's to choose
+				logger.debug("Connection " + session.getId() + " closed: " + LogValues.quote(closeStatus));
 			}
 			connection.closed();
 		}

@@ -1,9 +1,14 @@
 package dev.presence.actuate;
 
 import java.time.Duration;
+import java.security.Principal;
 import java.util.Map;
+import java.util.Set;
 
 import org.junit.jupiter.api.Test;
+import org.jspecify.annotations.Nullable;
+import org.springframework.boot.actuate.endpoint.SecurityContext;
+import org.springframework.boot.actuate.endpoint.Show;
 import org.springframework.boot.autoconfigure.AutoConfigurations;
 import org.springframework.boot.test.context.runner.ApplicationContextRunner;
 import org.springframework.context.annotation.Bean;
@@ -66,8 +71,10 @@ class PresenceEndpointAutoConfigurationTests {
 	}
 
 	@Test
-	void trackedPresencesShouldBeListedByTopicAndDescribedPerTopic() {
-		this.contextRunner.withPropertyValues("management.endpoints.web.exposure.include=presence")
+	void showStatesAlwaysShouldListTopicsAndDescribeTheirPresences() {
+		this.contextRunner
+			.withPropertyValues("management.endpoints.web.exposure.include=presence",
+					"management.endpoint.presence.show-states=always")
 			.run((context) -> {
 				PresenceService service = context.getBean(PresenceService.class);
 				PresenceEndpoint endpoint = context.getBean(PresenceEndpoint.class);
@@ -77,13 +84,14 @@ class PresenceEndpointAutoConfigurationTests {
 
 				// the service returns once the store took each change; the replicas apply them a moment later
 				await().atMost(Duration.ofSeconds(5)).untilAsserted(() -> {
-					NodeTopicsDescriptor topics = endpoint.topics();
+					NodeTopicsDescriptor topics = endpoint.topics(SecurityContext.NONE);
 					assertThat(topics.nodeId()).isEqualTo("node-1");
-					assertThat(topics.topics()).containsExactly(new TopicDescriptor("realtime:room_01", 1, 2),
-							new TopicDescriptor("realtime:room_02", 1, 1));
+					assertThat(topics.topics()).containsExactly(new TopicDescriptor("realtime:room_01", false, 1, 2),
+							new TopicDescriptor("realtime:room_02", false, 1, 1));
 				});
 
-				TopicPresencesDescriptor room = endpoint.topic("realtime:room_01");
+				TopicPresencesDescriptor room = endpoint.topic(SecurityContext.NONE, "realtime:room_01", null);
+				assertThat(room).isNotNull();
 				assertThat(room.keys()).isEqualTo(1);
 				assertThat(room.presences()).isEqualTo(2);
 				assertThat(room.state()).containsOnlyKeys("ada");
@@ -97,10 +105,69 @@ class PresenceEndpointAutoConfigurationTests {
 	}
 
 	@Test
-	void topicNobodyIsInShouldBeEmpty() {
+	void defaultSettingsShouldShowCountsOfPublicTopicsOnlyEvenToAnAuthorizedCaller() {
 		this.contextRunner.withPropertyValues("management.endpoints.web.exposure.include=presence")
 			.run((context) -> {
-				TopicPresencesDescriptor room = context.getBean(PresenceEndpoint.class).topic("realtime:empty");
+				PresenceService service = context.getBean(PresenceService.class);
+				PresenceEndpoint endpoint = context.getBean(PresenceEndpoint.class);
+				TrackedPresence ada = service.track("realtime:room_01", "ada", Map.of("status", "online"));
+				// how a private channel's topic is kept apart in the store
+				TrackedPresence bob = service.track("private:realtime:room_01", "bob", Map.of("status", "hidden"));
+				SecurityContext admin = new User("admin", "ADMIN");
+
+				await().atMost(Duration.ofSeconds(5))
+					.untilAsserted(() -> assertThat(endpoint.topics(admin).topics())
+						.containsExactly(new TopicDescriptor("realtime:room_01", false, 1, 1)));
+
+				TopicPresencesDescriptor room = endpoint.topic(admin, "realtime:room_01", null);
+				assertThat(room).isEqualTo(new TopicPresencesDescriptor("realtime:room_01", false, 1, 1, null));
+				assertThat(endpoint.topic(admin, "realtime:room_01", true)).isNull();
+				assertThat(endpoint.topic(admin, "private:realtime:room_01", null)).isNull();
+				assertThat(endpoint.topic(admin, "realtime:not_followed", null)).isNull();
+
+				ada.untrack();
+				bob.untrack();
+			});
+	}
+
+	@Test
+	void showStatesWhenAuthorizedShouldShowPrivateTopicsAndStatesToCallersInTheRolesOnly() {
+		this.contextRunner
+			.withPropertyValues("management.endpoints.web.exposure.include=presence",
+					"management.endpoint.presence.show-states=when-authorized",
+					"management.endpoint.presence.roles=ADMIN")
+			.run((context) -> {
+				PresenceService service = context.getBean(PresenceService.class);
+				PresenceEndpoint endpoint = context.getBean(PresenceEndpoint.class);
+				TrackedPresence bob = service.track("private:realtime:room_01", "bob", Map.of("status", "hidden"));
+				SecurityContext admin = new User("admin", "ADMIN");
+				SecurityContext alice = new User("alice", "USER");
+
+				await().atMost(Duration.ofSeconds(5))
+					.untilAsserted(() -> assertThat(endpoint.topics(admin).topics())
+						.containsExactly(new TopicDescriptor("realtime:room_01", true, 1, 1)));
+				assertThat(endpoint.topics(alice).topics()).isEmpty();
+				assertThat(endpoint.topics(SecurityContext.NONE).topics()).isEmpty();
+
+				TopicPresencesDescriptor room = endpoint.topic(admin, "realtime:room_01", true);
+				assertThat(room).isNotNull();
+				assertThat(room.privateChannel()).isTrue();
+				assertThat(room.state()).containsOnlyKeys("bob");
+				assertThat(endpoint.topic(alice, "realtime:room_01", true)).isNull();
+
+				bob.untrack();
+			});
+	}
+
+	@Test
+	void topicNobodyIsInShouldBeEmptyForACallerShownStates() {
+		this.contextRunner
+			.withPropertyValues("management.endpoints.web.exposure.include=presence",
+					"management.endpoint.presence.show-states=always")
+			.run((context) -> {
+				TopicPresencesDescriptor room = context.getBean(PresenceEndpoint.class)
+					.topic(SecurityContext.NONE, "realtime:empty", null);
+				assertThat(room).isNotNull();
 				assertThat(room.topic()).isEqualTo("realtime:empty");
 				assertThat(room.keys()).isZero();
 				assertThat(room.presences()).isZero();
@@ -108,12 +175,29 @@ class PresenceEndpointAutoConfigurationTests {
 			});
 	}
 
+	/**
+	 * A caller authenticated with the given roles.
+	 */
+	private record User(String name, String... roles) implements SecurityContext {
+
+		@Override
+		public @Nullable Principal getPrincipal() {
+			return this::name;
+		}
+
+		@Override
+		public boolean isUserInRole(String role) {
+			return Set.of(this.roles).contains(role);
+		}
+
+	}
+
 	@Configuration(proxyBeanMethods = false)
 	static class UserEndpointConfiguration {
 
 		@Bean
 		PresenceEndpoint userEndpoint(PresenceTopics topics, PresenceService service) {
-			return new PresenceEndpoint(topics, service);
+			return new PresenceEndpoint(topics, service, Show.NEVER, Set.of());
 		}
 
 	}

@@ -4,10 +4,12 @@ import java.time.Duration;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 
+import io.lettuce.core.RedisClient;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import org.junit.jupiter.api.Test;
 import org.springframework.boot.autoconfigure.AutoConfigurations;
+import org.springframework.boot.data.redis.autoconfigure.DataRedisAutoConfiguration;
 import org.springframework.boot.micrometer.metrics.autoconfigure.CompositeMeterRegistryAutoConfiguration;
 import org.springframework.boot.micrometer.metrics.autoconfigure.MetricsAutoConfiguration;
 import org.springframework.boot.micrometer.metrics.autoconfigure.export.simple.SimpleMetricsExportAutoConfiguration;
@@ -20,9 +22,14 @@ import org.springframework.context.annotation.Configuration;
 import dev.presence.autoconfigure.PresenceAutoConfiguration;
 import dev.presence.autoconfigure.PresenceMetricsAutoConfiguration;
 import dev.presence.autoconfigure.PresenceWebSocketAutoConfiguration;
+import dev.presence.core.Presence;
+import dev.presence.core.PresenceEntry;
 import dev.presence.core.PresenceMonitor;
 import dev.presence.core.PresenceService;
 import dev.presence.core.TrackedPresence;
+import dev.presence.redis.CrashedNodes;
+import dev.presence.redis.RedisPresenceStore;
+import dev.presence.test.RedisServer;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
@@ -168,6 +175,44 @@ class PresenceMetricsAutoConfigurationTests {
 			assertThat(registry.get("presence.change.latency").timer().totalTime(TimeUnit.MILLISECONDS))
 				.isEqualTo(4);
 		});
+	}
+
+	@Test
+	void deadNodeReapedByThisNodeShouldBeCounted() throws Exception {
+		try (RedisServer redis = RedisServer.start()) {
+			RedisClient client = RedisClient.create(redis.uri());
+			// given another node with a presence in Redis
+			RedisPresenceStore other = new RedisPresenceStore(client, "node-dead", Duration.ofMinutes(2),
+					Duration.ofMillis(200), Duration.ofSeconds(1));
+			other.start();
+			other.put("realtime:room_01", new PresenceEntry("ada", new Presence("ref-a", null, Map.of()), "node-dead"),
+					null)
+				.get(5, TimeUnit.SECONDS);
+			try {
+				new ApplicationContextRunner().withConfiguration(METRICS)
+					.withConfiguration(AutoConfigurations.of(DataRedisAutoConfiguration.class,
+							PresenceAutoConfiguration.class, PresenceMetricsAutoConfiguration.class))
+					.withPropertyValues("spring.data.redis.host=" + redis.host(),
+							"spring.data.redis.port=" + redis.port(), "presence.node-id=node-1",
+							"presence.node-timeout=1s", "presence.redis.heartbeat-interval=200ms")
+					.run((context) -> {
+						MeterRegistry registry = context.getBean(MeterRegistry.class);
+						assertThat(registry.get("presence.nodes.reaped").counter().count()).isZero();
+
+						// when that node crashes
+						CrashedNodes.crash(other);
+
+						// then this node, the only one left, reaps it and counts it once
+						await().atMost(Duration.ofSeconds(15))
+							.untilAsserted(() -> assertThat(registry.get("presence.nodes.reaped").counter().count())
+								.isEqualTo(1));
+					});
+			}
+			finally {
+				other.stop();
+				client.shutdown();
+			}
+		}
 	}
 
 	@Configuration(proxyBeanMethods = false)

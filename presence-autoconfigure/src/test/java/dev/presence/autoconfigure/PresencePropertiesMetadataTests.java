@@ -14,7 +14,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 /**
  * The configuration metadata the annotation processor generates is what IDEs show: every
- * {@code presence.*} property must have a description there.
+ * {@code presence.*} and {@code management.endpoint.presence.*} property must have a
+ * description there.
  */
 class PresencePropertiesMetadataTests {
 
@@ -28,7 +29,7 @@ class PresencePropertiesMetadataTests {
 		List<String> undescribed = new ArrayList<>();
 		for (JsonNode property : metadata.get("properties")) {
 			String name = property.get("name").asString();
-			if (name.startsWith("presence.")) {
+			if (name.startsWith("presence.") || name.startsWith("management.endpoint.presence.")) {
 				names.add(name);
 				JsonNode description = property.get("description");
 				if (description == null || description.asString().isBlank()) {
@@ -37,7 +38,8 @@ class PresencePropertiesMetadataTests {
 			}
 		}
 		assertThat(names).contains("presence.endpoint", "presence.store", "presence.node-timeout",
-				"presence.limits.max-state-size", "presence.security.key-binding", "presence.redis.heartbeat-interval");
+				"presence.limits.max-state-size", "presence.security.key-binding", "presence.redis.heartbeat-interval",
+				"management.endpoint.presence.show-states", "management.endpoint.presence.roles");
 		assertThat(undescribed).isEmpty();
 	}
 
@@ -54,7 +56,27 @@ class PresencePropertiesMetadataTests {
 			}
 		}
 		assertThat(withDefaults).contains("presence.endpoint", "presence.enabled", "presence.node-timeout",
-				"presence.batch-window", "presence.limits.max-frame-size", "presence.limits.idle-timeout");
+				"presence.batch-window", "presence.limits.max-frame-size", "presence.limits.idle-timeout",
+				"management.endpoint.presence.show-states");
+	}
+
+	@Test
+	void sendBufferSizeIsDescribedInTheUnitItCounts() throws Exception {
+		JsonNode metadata = metadata();
+		String description = null;
+		for (JsonNode property : metadata.get("properties")) {
+			if (property.get("name").asString().equals("presence.limits.send-buffer-size")) {
+				description = property.get("description").asString();
+			}
+		}
+		// the limit counts the bytes of the frames' UTF-8 encoding, as DataSize says: not characters
+		assertThat(description).contains("bytes").doesNotContain("character");
+	}
+
+	private static JsonNode metadata() throws Exception {
+		try (InputStream in = new ClassPathResource("META-INF/spring-configuration-metadata.json").getInputStream()) {
+			return JsonMapper.builder().build().readTree(in);
+		}
 	}
 
 }

@@ -455,6 +455,29 @@ class TopicReplicaTests {
 	}
 
 	@Test
+	void holdsThisNodesOwnPresenceInsteadOfTheEqualCopyTheStoreSentBack() {
+		// given a replica that knows the presences this node tracks
+		Map<String, Presence> own = new LinkedHashMap<>();
+		TopicReplica replica = new TopicReplica(TOPIC, NODE, this.store, Runnable::run,
+				new PresenceEventPublisher(this.events::add, Runnable::run), Duration.ZERO, PresenceMonitor.NONE,
+				(topic, ref) -> {
+				}, own::get);
+		start(replica);
+		// when the store sends back this node's presence as an equal copy, and another
+		// node's presence that this node happens to hold an equal of
+		PresenceChange mine = this.store.join("alice", "a1", NODE);
+		PresenceChange theirs = this.store.join("bob", "b1", OTHER_NODE);
+		Presence tracked = copy(mine.joins().get(0).presence());
+		own.put("a1", tracked);
+		own.put("b1", copy(theirs.joins().get(0).presence()));
+		this.store.deliver(mine);
+		this.store.deliver(theirs);
+		// then the replica holds the tracker's instance for its own, and the store's for the other
+		assertThat(replica.presences("alice")).singleElement().isSameAs(tracked);
+		assertThat(replica.presences("bob")).singleElement().isSameAs(theirs.joins().get(0).presence());
+	}
+
+	@Test
 	void replicaOverInMemoryStoreFollowsItsChanges() {
 		// given a replica of a topic of the in-memory store, on a real pool
 		InMemoryPresenceStore memory = new InMemoryPresenceStore(NODE);
@@ -503,6 +526,11 @@ class TopicReplicaTests {
 			.filter(PresenceSyncEvent.class::isInstance)
 			.map(PresenceSyncEvent.class::cast)
 			.toList();
+	}
+
+	private static Presence copy(Presence presence) {
+		return new Presence(presence.ref(), presence.previousRef(),
+				PresenceState.fromJson(presence.encodedState().jsonBytes()));
 	}
 
 	private static PresenceEntry entry(String key, String ref, String node) {

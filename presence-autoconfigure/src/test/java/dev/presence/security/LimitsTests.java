@@ -17,12 +17,16 @@ import org.springframework.boot.test.context.SpringBootTest;
 import org.springframework.boot.test.context.SpringBootTest.WebEnvironment;
 import org.springframework.boot.test.web.server.LocalServerPort;
 
+import dev.presence.core.PresenceLimitExceededException;
+import dev.presence.core.PresenceService;
+import dev.presence.core.PresenceTopics;
 import dev.presence.security.PhoenixSocket.Frames;
 import dev.presence.security.PhoenixSocket.PresenceView;
 import dev.presence.websocket.PresenceWebSocketHandler;
 import tools.jackson.databind.JsonNode;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatExceptionOfType;
 import static org.awaitility.Awaitility.await;
 
 /**
@@ -61,6 +65,7 @@ class LimitsTests {
 			properties = { "presence.store=memory", "presence.limits.max-channels-per-connection=3",
 					"presence.limits.max-joins-per-second=5", "presence.limits.max-presences-per-topic=3",
 					"presence.limits.max-state-size=1KB", "presence.limits.max-frame-size=8KB",
+					"presence.limits.max-state-size-per-connection=2KB",
 					"presence.limits.track-coalesce-window=500ms", "presence.limits.max-presence-messages=20",
 					"presence.limits.presence-message-window=10s" })
 	class ConnectionLimits {
@@ -119,6 +124,38 @@ class LimitsTests {
 			assertThat(system.get(4).get("channel").asString()).isEqualTo(LimitsTests.this.name);
 			client.next(Frames.event("phx_close"));
 			assertThat(client.received()).noneMatch(Frames.event("phx_reply").and(Frames.ref("2")));
+		}
+
+		@Test
+		void trackPastMaxStateSizePerConnectionGetsAnErrorReplyAndKeepsThePresence() {
+			// given a connection that tracks 2 x 900 bytes of state on two channels
+			String state = "{\"blob\":\"" + "x".repeat(888) + "\"}";
+			PhoenixSocket client = connect(this.port);
+			PhoenixSocket observer = connect(this.port);
+			PresenceView view = observer.watch(LimitsTests.this.topic + "-3");
+			observer.join(LimitsTests.this.topic + "-3", "1", "observer");
+			for (int i = 1; i <= 3; i++) {
+				client.join(LimitsTests.this.topic + "-" + i, "j" + i, "budget");
+			}
+			client.track(LimitsTests.this.topic + "-1", "j1", "t1", state);
+			client.track(LimitsTests.this.topic + "-2", "j2", "t2", state);
+			client.track(LimitsTests.this.topic + "-3", "j3", "t3", "{\"small\":true}");
+			// when a third large state would take the connection past 2 KB
+			client.send(Frames.track(LimitsTests.this.topic + "-3", "j3", "t4", state));
+			// then it is refused with a reason, the channel stays joined and others still see the
+			// presence it had
+			assertThat(client.errorReason("t4"))
+				.isEqualTo("TrackedStateLimitReached: The presences tracked on this connection would exceed 2048 bytes"
+						+ " of state");
+			assertThat(client.received()).noneMatch(Frames.event("phx_close").or(Frames.event("system")));
+			PhoenixSocket.eventually()
+				.until(() -> view.states().equals(Map.of("budget", List.of(Frames.json("{\"small\":true}")))));
+			// and once another channel lets its state go, the same track fits
+			client.send(Frames.untrack(LimitsTests.this.topic + "-1", "j1", "u1"));
+			client.reply("u1");
+			client.track(LimitsTests.this.topic + "-3", "j3", "t5", state);
+			PhoenixSocket.eventually()
+				.until(() -> view.states().equals(Map.of("budget", List.of(Frames.json(state)))));
 		}
 
 		@Test
@@ -217,6 +254,53 @@ class LimitsTests {
 			assertThat(PhoenixSocket.refusedStatus(this.port, "apikey=anon-key", "Origin", "http://evil.example"))
 				.isEqualTo(403);
 			connect(this.port, "Origin", "http://allowed.example").join(LimitsTests.this.topic, "1", "");
+		}
+
+	}
+
+	/**
+	 * The limit of presences one node tracks.
+	 */
+	@Nested
+	@SpringBootTest(classes = TestApplication.class, webEnvironment = WebEnvironment.RANDOM_PORT,
+			properties = { "presence.store=memory", "presence.limits.max-presences-per-node=2" })
+	class NodePresenceLimits {
+
+		@LocalServerPort
+		private int port;
+
+		@Autowired
+		private PresenceTopics topics;
+
+		@Autowired
+		private PresenceService service;
+
+		@Test
+		void trackPastMaxPresencesPerNodeGetsAnErrorReplyAndFitsAgainOnceOneLeaves() {
+			// given a node that tracks two presences, in two topics
+			PhoenixSocket.eventually().until(() -> this.topics.ownedCount() == 0);
+			PhoenixSocket first = connect(this.port);
+			first.join(LimitsTests.this.topic + "-a", "1", "first");
+			first.track(LimitsTests.this.topic + "-a", "1", "2", "{}");
+			PhoenixSocket second = connect(this.port);
+			second.join(LimitsTests.this.topic + "-b", "1", "second");
+			second.track(LimitsTests.this.topic + "-b", "1", "2", "{}");
+			// when a third client tracks, and the application too
+			PhoenixSocket third = connect(this.port);
+			third.join(LimitsTests.this.topic + "-b", "1", "third");
+			third.send(Frames.track(LimitsTests.this.topic + "-b", "1", "2", "{}"));
+			// then both are refused with the reason, and the client's channel stays joined
+			assertThat(third.errorReason("2")).isEqualTo("TooManyPresences: This node holds the maximum number of presences");
+			assertThat(third.received()).noneMatch(Frames.event("phx_close").or(Frames.event("system")));
+			assertThatExceptionOfType(PresenceLimitExceededException.class)
+				.isThrownBy(() -> this.service.track(LimitsTests.this.topic + "-c", "server", Map.of()))
+				.withMessage("TooManyPresences: This node holds the maximum number of presences");
+			// and an update of a presence the node holds is not a new one
+			second.track(LimitsTests.this.topic + "-b", "1", "3", "{\"v\":2}");
+			// and once a presence leaves, a new one fits
+			first.close();
+			PhoenixSocket.eventually().until(() -> this.topics.ownedCount() == 1);
+			third.track(LimitsTests.this.topic + "-b", "1", "4", "{}");
 		}
 
 	}

@@ -1,6 +1,7 @@
 package dev.presence.security;
 
 import java.io.ByteArrayOutputStream;
+import java.io.DataInputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -10,6 +11,9 @@ import java.nio.charset.StandardCharsets;
 import java.util.Base64;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.zip.DataFormatException;
+import java.util.zip.Inflater;
 
 /**
  * A WebSocket client written by hand on a plain TCP socket, for what well-behaved clients
@@ -28,9 +32,14 @@ final class RawWebSocket implements AutoCloseable {
 
 	private final AtomicBoolean eof = new AtomicBoolean();
 
-	private RawWebSocket(Socket socket) throws IOException {
+	private final AtomicLong drained = new AtomicLong();
+
+	private final String handshakeResponse;
+
+	private RawWebSocket(Socket socket, String handshakeResponse) throws IOException {
 		this.socket = socket;
 		this.out = socket.getOutputStream();
+		this.handshakeResponse = handshakeResponse;
 	}
 
 	/**
@@ -39,6 +48,17 @@ final class RawWebSocket implements AutoCloseable {
 	 * does not read
 	 */
 	static RawWebSocket connect(int port, String query, int receiveBufferSize) throws IOException {
+		return connect(port, query, receiveBufferSize, "");
+	}
+
+	/**
+	 * Upgrade a new TCP connection to a WebSocket, with header lines of its own.
+	 * @param receiveBufferSize the socket's receive buffer, small for a client that
+	 * does not read
+	 * @param headerLines more header lines, each ending with CRLF
+	 */
+	static RawWebSocket connect(int port, String query, int receiveBufferSize, String headerLines)
+			throws IOException {
 		Socket socket = new Socket();
 		socket.setReceiveBufferSize(receiveBufferSize);
 		socket.setSoTimeout(10_000);
@@ -47,7 +67,8 @@ final class RawWebSocket implements AutoCloseable {
 		ThreadLocalRandom.current().nextBytes(nonce);
 		String request = "GET /realtime/v1/websocket?" + query + "&vsn=2.0.0 HTTP/1.1\r\n" + "Host: localhost:" + port
 				+ "\r\n" + "Upgrade: websocket\r\n" + "Connection: Upgrade\r\n" + "Sec-WebSocket-Key: "
-				+ Base64.getEncoder().encodeToString(nonce) + "\r\n" + "Sec-WebSocket-Version: 13\r\n\r\n";
+				+ Base64.getEncoder().encodeToString(nonce) + "\r\n" + "Sec-WebSocket-Version: 13\r\n" + headerLines
+				+ "\r\n";
 		socket.getOutputStream().write(request.getBytes(StandardCharsets.US_ASCII));
 		socket.getOutputStream().flush();
 		String response = readHead(socket.getInputStream());
@@ -55,7 +76,50 @@ final class RawWebSocket implements AutoCloseable {
 			socket.close();
 			throw new IOException("upgrade refused: " + response);
 		}
-		return new RawWebSocket(socket);
+		return new RawWebSocket(socket, response);
+	}
+
+	/**
+	 * The status line and headers the server answered the upgrade with.
+	 */
+	String handshakeResponse() {
+		return this.handshakeResponse;
+	}
+
+	/**
+	 * Read the next frame from the server: its payload, inflated when its RSV1 bit says
+	 * it is compressed with {@code permessage-deflate} (RFC 7692).
+	 */
+	String readText() throws IOException {
+		DataInputStream in = new DataInputStream(this.socket.getInputStream());
+		int first = in.readUnsignedByte();
+		int length = in.readUnsignedByte() & 0x7f;
+		long size = (length == 126) ? in.readUnsignedShort() : (length == 127) ? in.readLong() : length;
+		byte[] payload = new byte[Math.toIntExact(size)];
+		in.readFully(payload);
+		if ((first & 0x40) == 0) {
+			return new String(payload, StandardCharsets.UTF_8);
+		}
+		Inflater inflater = new Inflater(true);
+		try {
+			ByteArrayOutputStream text = new ByteArrayOutputStream();
+			inflater.setInput(payload);
+			byte[] buffer = new byte[8192];
+			while (!inflater.needsInput()) {
+				text.write(buffer, 0, inflater.inflate(buffer));
+			}
+			inflater.setInput(new byte[] { 0, 0, (byte) 0xff, (byte) 0xff });
+			while (!inflater.needsInput()) {
+				text.write(buffer, 0, inflater.inflate(buffer));
+			}
+			return text.toString(StandardCharsets.UTF_8);
+		}
+		catch (DataFormatException ex) {
+			throw new IOException("not a deflated frame", ex);
+		}
+		finally {
+			inflater.end();
+		}
 	}
 
 	private static String readHead(InputStream in) throws IOException {
@@ -117,8 +181,8 @@ final class RawWebSocket implements AutoCloseable {
 			try {
 				this.socket.setSoTimeout(0);
 				InputStream in = this.socket.getInputStream();
-				while (in.read(buffer) >= 0) {
-					// dropped
+				for (int read = in.read(buffer); read >= 0; read = in.read(buffer)) {
+					this.drained.addAndGet(read);
 				}
 			}
 			catch (IOException ex) {
@@ -128,6 +192,13 @@ final class RawWebSocket implements AutoCloseable {
 		}, "raw-websocket-drain");
 		reader.setDaemon(true);
 		reader.start();
+	}
+
+	/**
+	 * How many bytes {@link #drain()} has read so far.
+	 */
+	long drained() {
+		return this.drained.get();
 	}
 
 	/**

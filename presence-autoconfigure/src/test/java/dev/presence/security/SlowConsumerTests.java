@@ -121,6 +121,73 @@ class SlowConsumerTests {
 		PhoenixSocket.eventually().until(() -> this.handler.connectionCount() == 6);
 	}
 
+	@Test
+	void roomWhoseStateIsLargerThanTheSendBufferIsJoinedAndStaysJoined() {
+		// given a room whose members' states (60 KB each, under the state size limit) add
+		// up to more than the send buffer (256 KB)
+		String topic = "realtime:big-room";
+		String state = "{\"bio\":\"" + "b".repeat(60 * 1024) + "\"}";
+		for (int i = 0; i < 6; i++) {
+			PhoenixSocket member = connect();
+			member.join(topic, "1", "member-" + i);
+			member.track(topic, "1", "2", state);
+		}
+		// when a client joins with presence on, and another turns presence on by tracking
+		PhoenixSocket joiner = connect();
+		PresenceView joinerView = joiner.watch(topic);
+		joiner.join(topic, "1", "joiner");
+		PhoenixSocket tracker = connect();
+		PresenceView trackerView = tracker.watch(topic);
+		tracker.send(Frames.join(topic, "1", "{\"presence\":{\"key\":\"tracker\",\"enabled\":false}}", null));
+		tracker.reply("1");
+		tracker.track(topic, "1", "2", "{}");
+		// then both receive the whole state in one frame and keep their connections
+		PhoenixSocket.eventually()
+			.until(() -> joinerView.states().keySet().containsAll(List.of("member-0", "member-5", "tracker"))
+					&& trackerView.states().keySet().containsAll(List.of("member-0", "member-5", "tracker")));
+		joiner.send(Frames.heartbeat("9"));
+		joiner.reply("9");
+		tracker.send(Frames.heartbeat("9"));
+		tracker.reply("9");
+		assertThat(joiner.isClosed()).isFalse();
+		assertThat(tracker.isClosed()).isFalse();
+	}
+
+	@Test
+	void pausedReaderIsClosedOnceTheServerHoldsMoreThanItsSendBuffer() throws IOException {
+		// given a client that stopped reading, with a fixed 256 KB socket receive buffer,
+		// in a topic where another client keeps re-tracking 8 KB states
+		String topic = "realtime:paused";
+		PhoenixSocket watcher = connect();
+		PresenceView view = watcher.watch(topic);
+		watcher.join(topic, "1", "watcher");
+		RawWebSocket paused = RawWebSocket.connect(this.port, "apikey=anon-key", 256 * 1024);
+		this.rawSockets.add(paused);
+		paused.sendText(Frames.join(topic, "1", Frames.config("paused", false), null));
+		paused.sendText(Frames.track(topic, "1", "2", "{}"));
+		PhoenixSocket.eventually().until(() -> view.states().containsKey("paused"));
+		PhoenixSocket writer = connect();
+		writer.join(topic, "1", "writer");
+		// when the writer goes on until the paused client's presence leaves
+		String padding = "w".repeat(8 * 1024);
+		long sentBytes = 0;
+		long start = System.nanoTime();
+		for (int round = 0; view.states().containsKey("paused")
+				&& System.nanoTime() - start < BOUND.plusSeconds(10).toNanos(); round++) {
+			writer.track(topic, "1", "r" + round, "{\"round\":" + round + ",\"padding\":\"" + padding + "\"}");
+			sentBytes += 2 * padding.length();
+		}
+		// then it was closed, and what it finds when it reads again is bounded by the kernel's
+		// socket buffers (its 256 KB, doubled by Linux, and at most 4 MB on the server's side),
+		// the send buffer, and two frames: nothing else waited in the server
+		assertThat(view.states()).doesNotContainKey("paused");
+		paused.drain();
+		PhoenixSocket.eventually().until(paused::ended);
+		long bound = 2 * 256 * 1024 + 4 * 1024 * 1024 + 256 * 1024 + 2 * 3 * padding.length();
+		assertThat(paused.drained()).as("bytes read after the pause, of %d sent in the topic", sentBytes)
+			.isLessThan(bound);
+	}
+
 	private static int roundOfFirstWriter(PresenceView view) {
 		List<JsonNode> states = view.states().get("writer-0");
 		return (states != null) ? states.get(0).path("round").asInt(-1) : -1;

@@ -53,6 +53,7 @@ import tools.jackson.databind.node.ObjectNode;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatExceptionOfType;
+import static org.assertj.core.api.Assertions.assertThatIllegalArgumentException;
 import static org.awaitility.Awaitility.await;
 
 /**
@@ -145,6 +146,32 @@ class PhoenixProtocolTests {
 		JsonNode meta = state.get(4).get("alice").get("metas").get(0);
 		assertThat(meta.get("phx_ref").asString()).matches(PHX_REF);
 		assertThat(withoutRefs(meta)).isEqualTo(json("{\"name\":\"Alice\",\"nested\":{\"list\":[1,2.5,null,\"ü\"]}}"));
+	}
+
+	@Test
+	void laterJoinersAreSentTheStateAsOfTheirJoinWhateverChangedBetweenThem() {
+		// given alice tracked, and two joiners with no change between them
+		Client alice = joined(this.topic, "alice");
+		alice.send(track(this.topic, "1", "2", "{\"v\":1}"));
+		alice.reply("2");
+		JsonNode first = joined(this.topic, "bob").stateOf(this.topic);
+		JsonNode second = joined(this.topic, "carol").stateOf(this.topic);
+		// when alice changes her state, and later untracks
+		alice.send(track(this.topic, "1", "3", "{\"v\":2}"));
+		alice.reply("3");
+		// (a re-track may be coalesced: stored at the end of its window)
+		eventually().until(() -> this.presenceService.get(this.topic, "alice")
+			.stream()
+			.anyMatch((presence) -> Integer.valueOf(2).equals(presence.state().get("v"))));
+		JsonNode afterUpdate = joined(this.topic, "dave").stateOf(this.topic);
+		alice.send(untrack(this.topic, "1", "4"));
+		alice.reply("4");
+		JsonNode afterUntrack = joined(this.topic, "erin").stateOf(this.topic);
+		// then each joiner was sent the state of its own moment
+		assertThat(first).isEqualTo(second);
+		assertThat(withoutRefs(first.get("alice").get("metas").get(0))).isEqualTo(json("{\"v\":1}"));
+		assertThat(withoutRefs(afterUpdate.get("alice").get("metas").get(0))).isEqualTo(json("{\"v\":2}"));
+		assertThat(afterUntrack.has("alice")).isFalse();
 	}
 
 	@Test
@@ -504,6 +531,127 @@ class PhoenixProtocolTests {
 		assertThat(this.presenceService.get(this.topic, "alice")).isEmpty();
 	}
 
+	// §1.4 refs: every reply echoes the ref of its push and carries the channel's join ref
+
+	@Test
+	void joinWhoseRefDiffersFromItsJoinRefIsAnsweredUnderBothRefs() {
+		// given a client that gives its join a ref apart from its join ref, as some SDKs do
+		Client client = connect();
+		Client bob = joined(this.topic, "bob");
+		// when it joins, tracks and leaves
+		client.send(frame("0", "1", this.topic, "phx_join", "{\"config\":" + config("alice", true) + "}"));
+		// then the join reply echoes the push's ref and carries the join ref, and so does every frame after it
+		assertThat(client.nextFrame()).isEqualTo(json("""
+				["0","1","%s","phx_reply",{"status":"ok","response":{"postgres_changes":[]}}]""".formatted(this.topic)));
+		assertThat(client.nextFrame().get(0).asString()).isEqualTo("0");
+		client.send(track(this.topic, "0", "2", "{}"));
+		assertThat(client.reply("2").get(0).asString()).isEqualTo("0");
+		bob.next(event("presence_diff"));
+		client.send(frame("0", "3", this.topic, "phx_leave", "{}"));
+		assertThat(client.reply("3").get(0).asString()).isEqualTo("0");
+		assertThat(client.next(event("phx_close"))).isEqualTo(json("""
+				["0","0","%s","phx_close",{}]""".formatted(this.topic)));
+		assertThat(bob.next(event("presence_diff")).get(4).get("leaves").propertyNames()).containsExactly("alice");
+	}
+
+	@ParameterizedTest
+	@ValueSource(strings = { "realtime:", "realtime:private-flag" })
+	void refusedJoinWhoseRefDiffersFromItsJoinRefIsAnsweredUnderBothRefs(String topic) {
+		Client client = connect();
+		// when a join is refused: no topic name, or a config it cannot read
+		client.send(frame("0", "1", topic, "phx_join", "{\"config\":{\"private\":\"yes\"}}"));
+		// then the error reply echoes the push's ref and carries the join ref
+		JsonNode reply = client.reply("1");
+		assertThat(reply.get(0).asString()).isEqualTo("0");
+		assertThat(reply.get(4).get("status").asString()).isEqualTo("error");
+	}
+
+	@Test
+	void versionOneJoinWithoutJoinRefIsAnsweredUnderItsRef() {
+		// given a 1.0.0 client that sends no join_ref at all, and an observer
+		Client v1 = connect("apikey=anon-key&vsn=1.0.0");
+		Client observer = joined(this.topic, "observer");
+		// when it joins, tracks and leaves
+		v1.send("""
+				{"topic":"%s","event":"phx_join","payload":{"config":{"presence":{"key":"v1","enabled":true}}},"ref":"6"}"""
+			.formatted(this.topic));
+		assertThat(v1.reply("6").get(4)).isEqualTo(json("{\"status\":\"ok\",\"response\":{\"postgres_changes\":[]}}"));
+		v1.next(event("presence_state"));
+		v1.send("""
+				{"topic":"%s","event":"presence","payload":{"type":"presence","event":"track","payload":{"v":1}},"ref":"7"}"""
+			.formatted(this.topic));
+		assertThat(v1.reply("7").get(4).get("status").asString()).isEqualTo("ok");
+		assertThat(observer.next(event("presence_diff")).get(4).get("joins").propertyNames()).containsExactly("v1");
+		v1.send("""
+				{"topic":"%s","event":"phx_leave","payload":{},"ref":"8"}""".formatted(this.topic));
+		// then every push was answered under its own ref, and the channel closed under the join's
+		assertThat(v1.reply("8").get(4).get("status").asString()).isEqualTo("ok");
+		assertThat(v1.next(event("phx_close")).get(1).asString()).isEqualTo("6");
+		assertThat(observer.next(event("presence_diff")).get(4).get("leaves").propertyNames()).containsExactly("v1");
+	}
+
+	@Test
+	void versionOneJoinWhoseRefDiffersFromItsJoinRefIsAnsweredUnderItsRef() {
+		Client v1 = connect("apikey=anon-key&vsn=1.0.0");
+		v1.send("""
+				{"topic":"%s","event":"phx_join","payload":{"config":{"presence":{"enabled":true}}},"ref":"4","join_ref":"3"}"""
+			.formatted(this.topic));
+		assertThat(v1.reply("4").get(4).get("status").asString()).isEqualTo("ok");
+		v1.send("""
+				{"topic":"%s","event":"presence","payload":{"type":"presence","event":"track","payload":{}},"ref":"5","join_ref":"3"}"""
+			.formatted(this.topic));
+		assertThat(v1.reply("5").get(4).get("status").asString()).isEqualTo("ok");
+	}
+
+	// join validation
+
+	@Test
+	void channelNameLongerThanTheMaximumIsRefusedWithTopicNameTooLong() {
+		Client client = connect();
+		String longest = "realtime:" + "n".repeat(256);
+		client.send(join(longest + "x", "1", config(null, true)));
+		assertThat(client.reply("1").get(4).get("response").get("reason").asString())
+			.isEqualTo("TopicNameTooLong: Topic names are limited to 256 characters");
+		client.send(join(longest, "2", config(null, true)));
+		assertThat(client.reply("2").get(4).get("status").asString()).isEqualTo("ok");
+	}
+
+	@ParameterizedTest
+	@ValueSource(strings = { "\" true\"", "1", "\"yes\"", "{}", "[]" })
+	void privateFlagThatIsNotABooleanIsRefused(String flag) {
+		Client client = connect();
+		// when a client asks for a channel whose privacy cannot be read
+		client.send(join(this.topic, "1", "{\"presence\":{\"enabled\":true},\"private\":" + flag + "}"));
+		// then the join is refused, rather than joining the public topic of that name
+		assertThat(client.reply("1").get(4).get("response").get("reason").asString())
+			.isEqualTo("InvalidJoinPayload: config.private must be true or false");
+		client.send(track(this.topic, "1", "2", "{}"));
+		assertThat(client.reply("2").get(4).get("response").get("reason").asString()).isEqualTo("unmatched topic");
+	}
+
+	@Test
+	void privateFlagAsAStringIsReadAsABoolean() {
+		Client client = connect();
+		client.send(join(this.topic, "1", "{\"presence\":{\"enabled\":true},\"private\":\"TRUE\"}"));
+		assertThat(client.reply("1").get(4).get("response").get("reason").asString()).startsWith("Unauthorized:");
+	}
+
+	@Test
+	void refsInATrackedStateAreTheServers() {
+		// given alice and bob joined
+		Client alice = joined(this.topic, "alice");
+		Client bob = joined(this.topic, "bob");
+		// when alice tracks a state that carries refs of its own
+		alice.send(track(this.topic, "1", "2", "{\"phx_ref\":\"mine\",\"phx_ref_prev\":\"forged\",\"a\":1}"));
+		alice.reply("2");
+		// then bob sees the server's ref and no previous ref, and the stored state has neither
+		JsonNode meta = bob.next(event("presence_diff")).get(4).get("joins").get("alice").get("metas").get(0);
+		assertThat(meta.propertyNames()).containsExactlyInAnyOrder("a", "phx_ref");
+		assertThat(meta.get("phx_ref").asString()).matches(PHX_REF);
+		assertThat(this.presenceService.get(this.topic, "alice")).singleElement()
+			.satisfies((presence) -> assertThat(presence.state()).containsOnlyKeys("a"));
+	}
+
 	@Test
 	void frameForATopicNotJoinedIsRepliedUnmatchedTopic() {
 		Client client = connect();
@@ -813,6 +961,17 @@ class PhoenixProtocolTests {
 		bot.untrack();
 		assertThat(alice.next(event("presence_diff")).get(4).get("leaves").propertyNames()).containsExactly("bot");
 		await().atMost(Duration.ofSeconds(5)).until(() -> this.presenceService.count(this.topic).equals(new PresenceCount(1, 1)));
+	}
+
+	@Test
+	void serverSideStateHoldingTheServersRefsIsRefused() {
+		assertThatIllegalArgumentException()
+			.isThrownBy(() -> this.presenceService.track(this.topic, "bot", Map.of("phx_ref", "mine")));
+		TrackedPresence bot = this.presenceService.track(this.topic, "bot", Map.of("status", "ok"));
+		assertThatIllegalArgumentException().isThrownBy(() -> bot.update(Map.of("phx_ref_prev", "forged")));
+		assertThat(this.presenceService.get(this.topic, "bot")).singleElement()
+			.satisfies((presence) -> assertThat(presence.state()).isEqualTo(Map.of("status", "ok")));
+		bot.untrack();
 	}
 
 	@Test

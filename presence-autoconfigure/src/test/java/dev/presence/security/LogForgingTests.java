@@ -1,0 +1,133 @@
+package dev.presence.security;
+
+import java.net.http.HttpClient;
+import java.net.http.WebSocket;
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+import org.springframework.boot.SpringBootConfiguration;
+import org.springframework.boot.autoconfigure.EnableAutoConfiguration;
+import org.springframework.boot.test.context.SpringBootTest;
+import org.springframework.boot.test.context.SpringBootTest.WebEnvironment;
+import org.springframework.boot.test.system.CapturedOutput;
+import org.springframework.boot.test.system.OutputCaptureExtension;
+import org.springframework.boot.test.web.server.LocalServerPort;
+import org.springframework.test.context.DynamicPropertyRegistry;
+import org.springframework.test.context.DynamicPropertySource;
+
+import dev.presence.core.LogValues;
+import dev.presence.security.PhoenixSocket.Frames;
+import dev.presence.test.RedisServer;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+/**
+ * Topic names come from clients, and the warnings that name a topic must not let a client
+ * write the log: over a real WebSocket, joins fail while Redis is down, and the warnings
+ * they cause stay one line each, free of NUL bytes and of bounded length, whatever the
+ * topic holds.
+ */
+@SpringBootTest(classes = LogForgingTests.TestApplication.class, webEnvironment = WebEnvironment.RANDOM_PORT,
+		properties = { "spring.data.redis.timeout=500ms", "presence.timeout=500ms",
+				"logging.level.dev.presence.websocket.PresenceWebSocketHandler=debug",
+				// an application may allow long topic names; its log lines must stay short all the same
+				"presence.limits.max-topic-length=1000000" })
+@ExtendWith(OutputCaptureExtension.class)
+class LogForgingTests {
+
+	private static final String FORGED = "12:00:00.000 WARN  [main] dev.presence.Admin - FORGED admin";
+
+	private static RedisServer redis;
+
+	@LocalServerPort
+	private int port;
+
+	private PhoenixSocket client;
+
+	@DynamicPropertySource
+	static void redisProperties(DynamicPropertyRegistry registry) {
+		redis = RedisServer.start();
+		registry.add("spring.data.redis.host", redis::host);
+		registry.add("spring.data.redis.port", redis::port);
+	}
+
+	@AfterAll
+	static void stopRedis() {
+		if (redis != null) {
+			redis.close();
+		}
+	}
+
+	@BeforeEach
+	void redisIsDownSoJoinsFailAndAreLogged() {
+		redis.kill();
+		this.client = PhoenixSocket.connect(this.port);
+	}
+
+	@AfterEach
+	void closeClient() {
+		this.client.close();
+	}
+
+	@Test
+	void topicWithLineBreaksAndANulByteIsLoggedOnOneLine(CapturedOutput output) {
+		String topic = "realtime:room\n" + FORGED + "\r\n" + FORGED + "\u0000";
+
+		this.client.send(Frames.join(topic, "1", Frames.config("alice", false), null));
+
+		this.client.errorReason("1");
+		await().atMost(Duration.ofSeconds(10))
+			.untilAsserted(() -> assertThat(output.getAll()).contains("Join of " + LogValues.quote(topic)));
+		List<String> lines = output.getAll().lines().toList();
+		assertThat(lines).filteredOn((line) -> line.contains("FORGED"))
+			.isNotEmpty()
+			.allSatisfy((line) -> assertThat(line).doesNotStartWith(FORGED).contains("realtime:room\\n" + FORGED));
+		assertThat(output.getAll()).doesNotContain("\u0000");
+	}
+
+	@Test
+	void hugeTopicIsCutInTheLog(CapturedOutput output) {
+		String topic = "realtime:huge-" + "x".repeat(500_000);
+
+		this.client.send(Frames.join(topic, "1", Frames.config("alice", false), null));
+
+		this.client.errorReason("1");
+		await().atMost(Duration.ofSeconds(10))
+			.untilAsserted(() -> assertThat(output.getAll()).contains("Join of \"realtime:huge-xxx"));
+		assertThat(output.getAll().lines()).filteredOn((line) -> line.contains("realtime:huge-"))
+			.isNotEmpty()
+			.allSatisfy((line) -> assertThat(line).hasSizeLessThan(1_000).contains("...(500014 chars)"));
+	}
+
+	@Test
+	void closeReasonWithALineBreakIsLoggedOnOneLine(CapturedOutput output) {
+		WebSocket socket = HttpClient.newHttpClient()
+			.newWebSocketBuilder()
+			.buildAsync(PhoenixSocket.uri(this.port, "apikey=anon-key"), new WebSocket.Listener() {
+			})
+			.orTimeout(10, TimeUnit.SECONDS)
+			.join();
+
+		socket.sendClose(4000, "bye\n" + FORGED).orTimeout(10, TimeUnit.SECONDS).join();
+
+		await().atMost(Duration.ofSeconds(10))
+			.untilAsserted(() -> assertThat(output.getAll()).contains("bye\\n" + FORGED));
+		assertThat(output.getAll().lines()).filteredOn((line) -> line.contains("FORGED"))
+			.isNotEmpty()
+			.allSatisfy((line) -> assertThat(line).doesNotStartWith(FORGED));
+	}
+
+	@SpringBootConfiguration
+	@EnableAutoConfiguration
+	static class TestApplication {
+
+	}
+
+}
