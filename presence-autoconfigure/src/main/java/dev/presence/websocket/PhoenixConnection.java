@@ -503,7 +503,7 @@ final class PhoenixConnection {
 			channel.presence(null);
 			untracked = this.services.topics().untrack(channel.storeTopic(), presence).exceptionally((ex) -> {
 				logger.warn("Could not remove the presence of connection " + id() + " from "
-						+ LogValues.quote(channel.topic()) + " (it expires with this node's heartbeat): " + ex);
+						+ LogValues.quote(channel.topic()) + " (the store removes it once Redis answers again): " + ex);
 				return null;
 			});
 		}
