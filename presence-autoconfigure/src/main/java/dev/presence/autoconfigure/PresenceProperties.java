@@ -51,7 +51,8 @@ public class PresenceProperties {
 
 	/**
 	 * Window over which a busy topic's changes are merged into one presence_diff for the
-	 * node's members. A change to a topic that sent nothing within the last window goes
+	 * node's members, for a topic with 100 or more members on the node; a topic with fewer
+	 * waits that share of it. A change to a topic that sent nothing within its window goes
 	 * out at once; zero sends every change at once.
 	 */
 	private Duration batchWindow = Duration.ofMillis(20);

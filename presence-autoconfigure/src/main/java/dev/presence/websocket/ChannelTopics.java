@@ -27,12 +27,18 @@ import tools.jackson.databind.JsonNode;
  * a topic is busy, its changes are merged into one {@code presence_diff} sent at the end
  * of the window (the client applies its joins before its leaves, so the merged diff ends
  * in the same state as the diffs one by one), which turns the N² frames of a mass join
- * into N per window without delaying a lone change. Each diff is encoded once per
+ * into N per window without delaying a lone change. The window a topic waits scales with
+ * its members on this node, up to {@value #FULL_WINDOW_MEMBERS}: merging saves a frame per
+ * member, so a topic with a handful of members has little to save and its changes go out
+ * at once, or nearly. Each diff is encoded once per
  * serializer and the same bytes are written to every member with presence enabled. Membership changes and flushes run on the topic's serial
  * executor, between two diffs; a pending batch is flushed before a member joins or turns
  * presence on, so the state it is sent and the diffs after it never overlap.
  */
 final class ChannelTopics {
+
+	/** Members of a topic on this node from which on its changes wait the whole window. */
+	static final int FULL_WINDOW_MEMBERS = 100;
 
 	private final PhoenixMessages messages;
 
@@ -153,7 +159,8 @@ final class ChannelTopics {
 			// stale: let it go rather than hold a copy of the state until the next joiner
 			this.encodedState = null;
 			this.encodedFrom = null;
-			long window = ChannelTopics.this.batchWindowNanos;
+			long window = ChannelTopics.this.batchWindowNanos * Math.min(this.channels.size(), FULL_WINDOW_MEMBERS)
+					/ FULL_WINDOW_MEMBERS;
 			long now = System.nanoTime();
 			if (!this.flushScheduled && now - this.lastSentNanos >= window) {
 				// a quiet topic: nothing to merge with, so no reason to wait
