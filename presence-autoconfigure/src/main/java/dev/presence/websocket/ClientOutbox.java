@@ -51,6 +51,9 @@ final class ClientOutbox {
 
 	private long queuedBytes;
 
+	// the size of the largest queued frame, or -1 when the largest left and it is unknown
+	private long largestQueued;
+
 	private boolean writing;
 
 	private boolean closing;
@@ -82,6 +85,9 @@ final class ClientOutbox {
 			if (!tooSlow) {
 				this.queue.addLast(new Queued(message, bytes));
 				this.queuedBytes += bytes;
+				if (this.largestQueued >= 0) {
+					this.largestQueued = Math.max(this.largestQueued, bytes);
+				}
 				if (this.writing) {
 					return;
 				}
@@ -98,18 +104,22 @@ final class ClientOutbox {
 
 	/**
 	 * The backlog the client would have with one more frame queued: every queued byte but
-	 * those of the largest frame. Only near the limit is the queue looked through.
+	 * those of the largest frame. The queue is looked through only near the limit, and
+	 * only once after its largest frame left.
 	 */
 	private long backlogWith(long bytes) {
 		long queued = this.queuedBytes + bytes;
 		if (queued <= this.maxBacklog) {
 			return queued;
 		}
-		long largest = bytes;
-		for (Queued frame : this.queue) {
-			largest = Math.max(largest, frame.bytes());
+		if (this.largestQueued < 0) {
+			long largest = 0;
+			for (Queued frame : this.queue) {
+				largest = Math.max(largest, frame.bytes());
+			}
+			this.largestQueued = largest;
 		}
-		return queued - largest;
+		return queued - Math.max(this.largestQueued, bytes);
 	}
 
 	/**
@@ -128,10 +138,14 @@ final class ClientOutbox {
 				if (next == null || this.closing) {
 					this.queue.clear();
 					this.queuedBytes = 0;
+					this.largestQueued = 0;
 					this.writing = false;
 					return;
 				}
 				this.queuedBytes -= next.bytes();
+				if (next.bytes() >= this.largestQueued) {
+					this.largestQueued = this.queue.isEmpty() ? 0 : -1;
+				}
 			}
 			if (!write(next.message())) {
 				return;
@@ -197,6 +211,7 @@ final class ClientOutbox {
 			this.closing = true;
 			this.queue.clear();
 			this.queuedBytes = 0;
+			this.largestQueued = 0;
 		}
 		this.closer.execute(() -> {
 			try {
