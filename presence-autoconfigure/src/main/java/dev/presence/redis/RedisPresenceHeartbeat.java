@@ -241,8 +241,8 @@ final class RedisPresenceHeartbeat {
 			long sequence = (stored.get(1) != null) ? Long.parseLong(stored.get(1)) : 0;
 			TopicHistory seen = beat.seen.get(topic);
 			if (epoch != null && seen.wentBack(epoch, sequence)) {
-				logger.warn("Topic " + LogValues.quote(topic) + " went back in Redis from change " + seen.sequence() + " to " + sequence
-						+ " of its history (a failover lost writes); renewing it");
+				logger.warn("Topic " + LogValues.quote(topic) + " went back in Redis from change " + seen.sequence()
+						+ " to " + sequence + " of its history (a failover lost writes); renewing it");
 				wentBack.put(topic, seen);
 			}
 		});

@@ -20,7 +20,7 @@ import java.time.Duration;
  * @param maxConnectionStateBytes maximum total size of the presence states one
  * connection tracks over all its channels, in bytes of JSON
  */
-public record ChannelLimits(int maxFrameBytes, int maxStateBytes, int maxChannels, int maxTopicLength, int maxPendingFrames,
-		int maxJoinsPerSecond, int maxPresencesPerTopic, Duration trackCoalesceWindow, int maxPresenceMessages,
-		Duration presenceMessageWindow, int maxConnectionStateBytes) {
+public record ChannelLimits(int maxFrameBytes, int maxStateBytes, int maxChannels, int maxTopicLength,
+		int maxPendingFrames, int maxJoinsPerSecond, int maxPresencesPerTopic, Duration trackCoalesceWindow,
+		int maxPresenceMessages, Duration presenceMessageWindow, int maxConnectionStateBytes) {
 }

@@ -30,9 +30,9 @@ import tools.jackson.databind.JsonNode;
  * into N per window without delaying a lone change. The window a topic waits scales with
  * its members on this node, up to {@value #FULL_WINDOW_MEMBERS}: merging saves a frame per
  * member, so a topic with a handful of members has little to save and its changes go out
- * at once, or nearly. Each diff is encoded once per
- * serializer and the same bytes are written to every member with presence enabled. Membership changes and flushes run on the topic's serial
- * executor, between two diffs; a pending batch is flushed before a member joins or turns
+ * at once, or nearly. Each diff is encoded once per serializer and the same bytes are
+ * written to every member with presence enabled. Membership changes and flushes run on
+ * the topic's serial executor, between two diffs; a pending batch is flushed before a member joins or turns
  * presence on, so the state it is sent and the diffs after it never overlap.
  */
 final class ChannelTopics {

@@ -174,13 +174,6 @@ final class ClientOutbox {
 	}
 
 	/**
-	 * The bytes queued for this client and not yet handed to the session.
-	 */
-	synchronized long queuedBytes() {
-		return this.queuedBytes;
-	}
-
-	/**
 	 * Close the client when a write has been blocked past the send time limit.
 	 * @param now the current {@link System#nanoTime()}
 	 */

@@ -92,7 +92,7 @@ final class PhoenixMessages {
 	 * every serializer writes as it stands into the frame of every joiner.
 	 */
 	JsonNode statePayload(Map<String, List<Presence>> presences) {
-		return this.mapper.getNodeFactory().rawValueNode(new RawValue(this.mapper.writeValueAsString(byKey(presences))));
+		return raw(this.mapper.writeValueAsString(byKey(presences)));
 	}
 
 	PhoenixFrame diff(String topic, PresenceDiff diff) {
@@ -121,9 +121,9 @@ final class PhoenixMessages {
 	JsonNode meta(Presence presence) {
 		String state = presence.encodedState().json();
 		StringBuilder meta = new StringBuilder(state.length() + 64);
-		// a state is one compact JSON object: all but its closing brace, then the refs.
-		// Clients' refs are dropped when they track; should a server-side state hold a
-		// phx_ref, the server's comes last, which is the one JSON.parse keeps.
+		// a state is one compact JSON object: all but its closing brace, then the refs
+		// (a state holds none: clients' are dropped when they track, PresenceService
+		// refuses them)
 		meta.append(state, 0, state.length() - 1);
 		if (state.length() > 2) {
 			meta.append(',');
@@ -133,7 +133,14 @@ final class PhoenixMessages {
 			meta.append(",\"phx_ref_prev\":").append(this.mapper.writeValueAsString(presence.previousRef()));
 		}
 		meta.append('}');
-		return this.mapper.getNodeFactory().rawValueNode(new RawValue(meta.toString()));
+		return raw(meta.toString());
+	}
+
+	/**
+	 * A node of JSON text that every serializer writes as it stands.
+	 */
+	private JsonNode raw(String json) {
+		return this.mapper.getNodeFactory().rawValueNode(new RawValue(json));
 	}
 
 }
