@@ -597,8 +597,7 @@ public final class RedisPresenceStore implements PresenceStore, SmartLifecycle {
 				for (int i = 0; i < topics.size(); i++) {
 					if (reasserts.get(i).isCompletedExceptionally()) {
 						String topic = topics.get(i);
-						CompletableFuture.delayedExecutor(RECONCILE_DELAY.toMillis(), TimeUnit.MILLISECONDS)
-							.execute(() -> reconcile(topic, 1));
+						RedisTimer.schedule(() -> reconcile(topic, 1), RECONCILE_DELAY.toMillis());
 					}
 				}
 			}
@@ -677,8 +676,7 @@ public final class RedisPresenceStore implements PresenceStore, SmartLifecycle {
 								+ LogValues.quote(topic) + ", trying again every " + RECONCILE_DELAY.toMillis() + "ms: "
 								+ ex);
 					}
-					CompletableFuture.delayedExecutor(RECONCILE_DELAY.toMillis(), TimeUnit.MILLISECONDS)
-						.execute(() -> reconcile(topic, attempt + 1));
+					RedisTimer.schedule(() -> reconcile(topic, attempt + 1), RECONCILE_DELAY.toMillis());
 				}
 			});
 	}

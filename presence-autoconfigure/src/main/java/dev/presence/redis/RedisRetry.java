@@ -3,6 +3,7 @@ package dev.presence.redis;
 import java.time.Duration;
 import java.util.concurrent.CancellationException;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.function.BooleanSupplier;
@@ -104,7 +105,7 @@ final class RedisRetry {
 	}
 
 	private void watch(CompletableFuture<?> call, BooleanSupplier stuck) {
-		CompletableFuture.delayedExecutor(this.checkInterval.toMillis(), TimeUnit.MILLISECONDS).execute(() -> {
+		ScheduledFuture<?> look = RedisTimer.schedule(() -> {
 			if (call.isDone()) {
 				return;
 			}
@@ -121,7 +122,9 @@ final class RedisRetry {
 			else {
 				watch(call, stuck);
 			}
-		});
+		}, this.checkInterval.toMillis());
+		// an answered call needs no look: most are answered long before it
+		call.whenComplete((answer, ex) -> look.cancel(false));
 	}
 
 	private final class Attempts<T> {
@@ -189,8 +192,7 @@ final class RedisRetry {
 					catch (RuntimeException failure) {
 						logger.warn("Could not act on a failed attempt of " + this.what, failure);
 					}
-					CompletableFuture.delayedExecutor(backoff, TimeUnit.MILLISECONDS)
-						.execute(() -> attempt(eval, retries + 1));
+					RedisTimer.schedule(() -> attempt(eval, retries + 1), backoff);
 				}
 				else {
 					this.result.completeExceptionally(RedisScript.unwrap(ex));
