@@ -25,6 +25,7 @@ import io.netty.handler.codec.http.websocketx.WebSocketClientProtocolHandler;
 import io.netty.handler.codec.http.websocketx.WebSocketFrame;
 import io.netty.handler.codec.http.websocketx.WebSocketFrameAggregator;
 import io.netty.handler.codec.http.websocketx.WebSocketVersion;
+import io.netty.handler.codec.http.websocketx.extensions.compression.WebSocketClientCompressionHandler;
 import io.netty.util.concurrent.DefaultThreadFactory;
 
 /**
@@ -38,7 +39,15 @@ final class WebSocketClients implements AutoCloseable {
 
 	private final EventLoopGroup group;
 
-	WebSocketClients(int threads) {
+	private final boolean offerDeflate;
+
+	/**
+	 * @param threads event loop threads
+	 * @param offerDeflate whether the handshake offers {@code permessage-deflate}, as every
+	 * browser and Node's {@code ws} do (the server decides whether to use it)
+	 */
+	WebSocketClients(int threads, boolean offerDeflate) {
+		this.offerDeflate = offerDeflate;
 		this.group = new MultiThreadIoEventLoopGroup(threads, new DefaultThreadFactory("driver-io", true),
 				NioIoHandler.newFactory());
 	}
@@ -55,6 +64,7 @@ final class WebSocketClients implements AutoCloseable {
 			.maxFramePayloadLength(MAX_FRAME)
 			.handshakeTimeoutMillis(30_000)
 			.dropPongFrames(true)
+			.allowExtensions(this.offerDeflate)
 			.build();
 		new Bootstrap().group(this.group)
 			.channel(NioSocketChannel.class)
@@ -63,9 +73,12 @@ final class WebSocketClients implements AutoCloseable {
 			.handler(new ChannelInitializer<SocketChannel>() {
 				@Override
 				protected void initChannel(SocketChannel channel) {
+					channel.pipeline().addLast(new HttpClientCodec(), new HttpObjectAggregator(65536));
+					if (WebSocketClients.this.offerDeflate) {
+						channel.pipeline().addLast(new WebSocketClientCompressionHandler(0));
+					}
 					channel.pipeline()
-						.addLast(new HttpClientCodec(), new HttpObjectAggregator(65536),
-								new WebSocketClientProtocolHandler(config), new WebSocketFrameAggregator(MAX_FRAME),
+						.addLast(new WebSocketClientProtocolHandler(config), new WebSocketFrameAggregator(MAX_FRAME),
 								new Handler(client, opened));
 				}
 			})

@@ -7,7 +7,6 @@ import java.util.concurrent.Executor;
 import org.apache.commons.logging.Log;
 import org.apache.commons.logging.LogFactory;
 import org.springframework.web.socket.CloseStatus;
-import org.springframework.web.socket.TextMessage;
 import org.springframework.web.socket.WebSocketSession;
 
 import dev.presence.core.PresenceMonitor;
@@ -36,6 +35,8 @@ final class ClientOutbox {
 
 	private final WebSocketSession session;
 
+	private final TextFrameWriter writer;
+
 	private final Executor sendPool;
 
 	private final Executor closer;
@@ -47,7 +48,7 @@ final class ClientOutbox {
 	private final PresenceMonitor monitor;
 
 	// guarded by this: frames not yet handed to the session, and their bytes
-	private final ArrayDeque<Queued> queue = new ArrayDeque<>();
+	private final ArrayDeque<OutboundFrame.Encoded> queue = new ArrayDeque<>();
 
 	private long queuedBytes;
 
@@ -63,6 +64,7 @@ final class ClientOutbox {
 	ClientOutbox(WebSocketSession session, Executor sendPool, Executor closer, long maxBacklog,
 			long sendTimeLimitNanos, PresenceMonitor monitor) {
 		this.session = session;
+		this.writer = TextFrameWriter.of(session);
 		this.sendPool = sendPool;
 		this.closer = closer;
 		this.maxBacklog = maxBacklog;
@@ -72,10 +74,10 @@ final class ClientOutbox {
 
 	/**
 	 * Queue a frame. Never blocks and never throws.
-	 * @param message the frame
-	 * @param bytes its size in bytes of UTF-8
+	 * @param frame the frame, encoded
 	 */
-	void send(TextMessage message, long bytes) {
+	void send(OutboundFrame.Encoded frame) {
+		long bytes = frame.bytes();
 		boolean tooSlow;
 		synchronized (this) {
 			if (this.closing) {
@@ -83,7 +85,7 @@ final class ClientOutbox {
 			}
 			tooSlow = backlogWith(bytes) > this.maxBacklog;
 			if (!tooSlow) {
-				this.queue.addLast(new Queued(message, bytes));
+				this.queue.addLast(frame);
 				this.queuedBytes += bytes;
 				if (this.largestQueued >= 0) {
 					this.largestQueued = Math.max(this.largestQueued, bytes);
@@ -114,7 +116,7 @@ final class ClientOutbox {
 		}
 		if (this.largestQueued < 0) {
 			long largest = 0;
-			for (Queued frame : this.queue) {
+			for (OutboundFrame.Encoded frame : this.queue) {
 				largest = Math.max(largest, frame.bytes());
 			}
 			this.largestQueued = largest;
@@ -132,7 +134,7 @@ final class ClientOutbox {
 				this.sendPool.execute(this::writeQueued);
 				return;
 			}
-			Queued next;
+			OutboundFrame.Encoded next;
 			synchronized (this) {
 				next = this.queue.pollFirst();
 				if (next == null || this.closing) {
@@ -147,20 +149,20 @@ final class ClientOutbox {
 					this.largestQueued = this.queue.isEmpty() ? 0 : -1;
 				}
 			}
-			if (!write(next.message())) {
+			if (!write(next)) {
 				return;
 			}
 		}
 	}
 
-	private boolean write(TextMessage message) {
+	private boolean write(OutboundFrame.Encoded frame) {
 		if (!this.session.isOpen()) {
 			close(CloseStatus.SESSION_NOT_RELIABLE);
 			return false;
 		}
 		this.writeStartedNanos = System.nanoTime();
 		try {
-			this.session.sendMessage(message);
+			this.writer.write(frame);
 			return true;
 		}
 		catch (IOException | RuntimeException ex) {
@@ -215,9 +217,6 @@ final class ClientOutbox {
 			}
 		});
 		return true;
-	}
-
-	private record Queued(TextMessage message, long bytes) {
 	}
 
 }

@@ -1,5 +1,7 @@
 package dev.presence.websocket;
 
+import java.nio.charset.StandardCharsets;
+
 import org.jspecify.annotations.Nullable;
 import org.springframework.web.socket.TextMessage;
 
@@ -21,27 +23,61 @@ final class OutboundFrame {
 
 	Encoded encodedFor(PhoenixSerializer serializer) {
 		boolean first = V1JsonSerializer.VERSION.equals(serializer.version());
-		Encoded message = first ? this.v1 : this.v2;
-		if (message == null) {
+		Encoded encoded = first ? this.v1 : this.v2;
+		if (encoded == null) {
 			// two threads may both encode; the results are equal, so either may win
-			String text = serializer.encode(this.frame);
-			message = new Encoded(new TextMessage(text), PhoenixConnection.utf8Length(text));
+			encoded = new Encoded(serializer.encodeUtf8(this.frame));
 			if (first) {
-				this.v1 = message;
+				this.v1 = encoded;
 			}
 			else {
-				this.v2 = message;
+				this.v2 = encoded;
 			}
 		}
-		return message;
+		return encoded;
 	}
 
 	/**
-	 * A frame encoded for one serializer.
-	 * @param message the text message
-	 * @param bytes its size in bytes of UTF-8, as it travels
+	 * A frame encoded for one serializer: the UTF-8 bytes that travel, shared by every
+	 * session it goes to and never changed.
 	 */
-	record Encoded(TextMessage message, long bytes) {
+	static final class Encoded {
+
+		private final byte[] utf8;
+
+		private volatile @Nullable TextMessage message;
+
+		Encoded(byte[] utf8) {
+			this.utf8 = utf8;
+		}
+
+		/**
+		 * The UTF-8 text; callers must not change it.
+		 */
+		byte[] utf8() {
+			return this.utf8;
+		}
+
+		/**
+		 * Its size as it travels.
+		 */
+		long bytes() {
+			return this.utf8.length;
+		}
+
+		/**
+		 * The frame as a Spring text message, for containers that take only strings; made
+		 * on first use.
+		 */
+		TextMessage message() {
+			TextMessage message = this.message;
+			if (message == null) {
+				message = new TextMessage(new String(this.utf8, StandardCharsets.UTF_8));
+				this.message = message;
+			}
+			return message;
+		}
+
 	}
 
 }

@@ -523,8 +523,7 @@ final class PhoenixConnection {
 
 	void send(OutboundFrame frame) {
 		if (!this.closed) {
-			OutboundFrame.Encoded encoded = frame.encodedFor(this.serializer);
-			this.outbox.send(encoded.message(), encoded.bytes());
+			this.outbox.send(frame.encodedFor(this.serializer));
 		}
 	}
 

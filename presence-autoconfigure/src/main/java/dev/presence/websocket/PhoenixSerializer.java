@@ -27,4 +27,14 @@ public interface PhoenixSerializer {
 	 */
 	String encode(PhoenixFrame frame);
 
+	/**
+	 * Write a frame as the bytes that travel: the UTF-8 of {@link #encode(PhoenixFrame)}.
+	 * Implementations should write UTF-8 directly rather than through a {@code String}.
+	 * @param frame the frame
+	 * @return the UTF-8 text of a WebSocket frame
+	 */
+	default byte[] encodeUtf8(PhoenixFrame frame) {
+		return encode(frame).getBytes(java.nio.charset.StandardCharsets.UTF_8);
+	}
+
 }

@@ -44,17 +44,31 @@ public final class V1JsonSerializer implements PhoenixSerializer {
 
 	@Override
 	public String encode(PhoenixFrame frame) {
+		try {
+			return this.mapper.writeValueAsString(tree(frame));
+		}
+		catch (JacksonException ex) {
+			throw new IllegalStateException("Could not encode " + frame, ex);
+		}
+	}
+
+	@Override
+	public byte[] encodeUtf8(PhoenixFrame frame) {
+		try {
+			return this.mapper.writeValueAsBytes(tree(frame));
+		}
+		catch (JacksonException ex) {
+			throw new IllegalStateException("Could not encode " + frame, ex);
+		}
+	}
+
+	private ObjectNode tree(PhoenixFrame frame) {
 		ObjectNode object = this.mapper.createObjectNode();
 		object.put("topic", frame.topic());
 		object.put("event", frame.event());
 		object.set("payload", frame.payload());
 		object.put("ref", frame.ref());
-		try {
-			return this.mapper.writeValueAsString(object);
-		}
-		catch (JacksonException ex) {
-			throw new IllegalStateException("Could not encode " + frame, ex);
-		}
+		return object;
 	}
 
 }

@@ -46,18 +46,32 @@ public final class V2JsonSerializer implements PhoenixSerializer {
 
 	@Override
 	public String encode(PhoenixFrame frame) {
+		try {
+			return this.mapper.writeValueAsString(tree(frame));
+		}
+		catch (JacksonException ex) {
+			throw new IllegalStateException("Could not encode " + frame, ex);
+		}
+	}
+
+	@Override
+	public byte[] encodeUtf8(PhoenixFrame frame) {
+		try {
+			return this.mapper.writeValueAsBytes(tree(frame));
+		}
+		catch (JacksonException ex) {
+			throw new IllegalStateException("Could not encode " + frame, ex);
+		}
+	}
+
+	private ArrayNode tree(PhoenixFrame frame) {
 		ArrayNode array = this.mapper.createArrayNode();
 		array.add(frame.joinRef());
 		array.add(frame.ref());
 		array.add(frame.topic());
 		array.add(frame.event());
 		array.add(frame.payload());
-		try {
-			return this.mapper.writeValueAsString(array);
-		}
-		catch (JacksonException ex) {
-			throw new IllegalStateException("Could not encode " + frame, ex);
-		}
+		return array;
 	}
 
 }

@@ -1,0 +1,182 @@
+package dev.presence.websocket;
+
+import java.io.IOException;
+import java.lang.invoke.MethodHandle;
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.MethodType;
+import java.lang.reflect.Field;
+import java.nio.ByteBuffer;
+import java.util.Optional;
+
+import org.apache.commons.logging.Log;
+import org.apache.commons.logging.LogFactory;
+import org.springframework.web.socket.WebSocketSession;
+import org.springframework.web.socket.adapter.NativeWebSocketSession;
+
+/**
+ * Writes encoded text frames to one WebSocket session, blocking until each is written.
+ * <p>
+ * Spring's {@code WebSocketSession}, like the Jakarta WebSocket API under it, takes text
+ * only as a {@code String}, which the container encodes to UTF-8 again for every session:
+ * a topic's state sent to a thousand joiners was encoded a thousand times, and that was a
+ * quarter of the CPU of a mass join. On Tomcat (the container Spring Boot starts by
+ * default), the bytes encoded once per frame are written as they are, through the
+ * method Tomcat's own text sends end in; the handles to it are looked up once per
+ * session class. Where that method is not there (another container, a Tomcat that
+ * changed it) frames go through {@code WebSocketSession.sendMessage} as strings, which
+ * is correct, only slower.
+ */
+abstract sealed class TextFrameWriter {
+
+	private static final Log logger = LogFactory.getLog(TextFrameWriter.class);
+
+	/**
+	 * Handles into Tomcat's session class, or empty where it is not Tomcat's (looked up
+	 * once per class).
+	 */
+	private static final ClassValue<Optional<TomcatHandles>> TOMCAT = new ClassValue<>() {
+		@Override
+		protected Optional<TomcatHandles> computeValue(Class<?> type) {
+			return TomcatHandles.lookUp(type);
+		}
+	};
+
+	/**
+	 * The writer for a session: Tomcat's byte path where it is available.
+	 */
+	static TextFrameWriter of(WebSocketSession session) {
+		if (session instanceof NativeWebSocketSession nativeSession) {
+			Object container = nativeSession.getNativeSession();
+			if (container != null) {
+				Optional<TomcatHandles> tomcat = TOMCAT.get(container.getClass());
+				if (tomcat.isPresent()) {
+					try {
+						return new TomcatBytes(tomcat.get(), tomcat.get().endpoint(container));
+					}
+					catch (RuntimeException ex) {
+						logger.debug("Sending strings to connection " + session.getId() + ": " + ex);
+					}
+				}
+			}
+		}
+		return new Strings(session);
+	}
+
+	/**
+	 * Whether sessions of this container class are written as bytes.
+	 */
+	static boolean writesBytes(Class<?> nativeSessionType) {
+		return TOMCAT.get(nativeSessionType).isPresent();
+	}
+
+	/**
+	 * Write one frame, blocking until it is written (or the container's send timeout).
+	 */
+	abstract void write(OutboundFrame.Encoded frame) throws IOException;
+
+	/**
+	 * Frames sent as strings, through Spring's session.
+	 */
+	private static final class Strings extends TextFrameWriter {
+
+		private final WebSocketSession session;
+
+		Strings(WebSocketSession session) {
+			this.session = session;
+		}
+
+		@Override
+		void write(OutboundFrame.Encoded frame) throws IOException {
+			this.session.sendMessage(frame.message());
+		}
+
+	}
+
+	/**
+	 * Frames sent as their UTF-8 bytes on Tomcat: one unfragmented text frame each, the
+	 * payload written straight from the shared array.
+	 */
+	private static final class TomcatBytes extends TextFrameWriter {
+
+		private static final byte TEXT = 0x1;
+
+		private final TomcatHandles handles;
+
+		private final Object endpoint;
+
+		TomcatBytes(TomcatHandles handles, Object endpoint) {
+			this.handles = handles;
+			this.endpoint = endpoint;
+		}
+
+		@Override
+		void write(OutboundFrame.Encoded frame) throws IOException {
+			// a view of its own per session: the array is shared, positions are not
+			this.handles.send(this.endpoint, TEXT, ByteBuffer.wrap(frame.utf8()).asReadOnlyBuffer());
+		}
+
+	}
+
+	/**
+	 * {@code WsSession.wsRemoteEndpoint} and
+	 * {@code WsRemoteEndpointImplBase.sendMessageBlock(byte, ByteBuffer, boolean)}: the
+	 * blocking send of one frame with a given opcode that every one of Tomcat's sends
+	 * (text, binary, ping, close) goes through. It honours the session's blocking send
+	 * timeout and its lock on the connection.
+	 */
+	private record TomcatHandles(MethodHandle endpointOfSession, MethodHandle sendMessageBlock) {
+
+		private static final String SESSION_CLASS = "org.apache.tomcat.websocket.WsSession";
+
+		static Optional<TomcatHandles> lookUp(Class<?> type) {
+			if (!type.getName().equals(SESSION_CLASS)) {
+				return Optional.empty();
+			}
+			try {
+				Field field = type.getDeclaredField("wsRemoteEndpoint");
+				MethodHandle getter = MethodHandles.privateLookupIn(type, MethodHandles.lookup())
+					.unreflectGetter(field)
+					.asType(MethodType.methodType(Object.class, Object.class));
+				Class<?> endpointType = field.getType();
+				MethodHandle send = MethodHandles.privateLookupIn(endpointType, MethodHandles.lookup())
+					.findVirtual(endpointType, "sendMessageBlock",
+							MethodType.methodType(void.class, byte.class, ByteBuffer.class, boolean.class))
+					.asType(MethodType.methodType(void.class, Object.class, byte.class, ByteBuffer.class,
+							boolean.class));
+				return Optional.of(new TomcatHandles(getter, send));
+			}
+			catch (ReflectiveOperationException | RuntimeException ex) {
+				logger.info("Frames to Tomcat WebSocket sessions go as strings, encoded to UTF-8 per session: "
+						+ "this Tomcat has no " + SESSION_CLASS + ".wsRemoteEndpoint.sendMessageBlock(byte, "
+						+ "ByteBuffer, boolean) to send encoded bytes (" + ex + ")");
+				return Optional.empty();
+			}
+		}
+
+		Object endpoint(Object session) {
+			try {
+				return (Object) this.endpointOfSession.invokeExact(session);
+			}
+			catch (RuntimeException | Error ex) {
+				throw ex;
+			}
+			catch (Throwable ex) {
+				throw new IllegalStateException(ex);
+			}
+		}
+
+		void send(Object endpoint, byte opcode, ByteBuffer payload) throws IOException {
+			try {
+				this.sendMessageBlock.invokeExact(endpoint, opcode, payload, true);
+			}
+			catch (IOException | RuntimeException | Error ex) {
+				throw ex;
+			}
+			catch (Throwable ex) {
+				throw new IOException(ex);
+			}
+		}
+
+	}
+
+}
