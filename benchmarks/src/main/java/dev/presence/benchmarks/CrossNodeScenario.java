@@ -33,7 +33,7 @@ final class CrossNodeScenario implements Scenario {
 		AtomicLong recordFrom = new AtomicLong(Long.MAX_VALUE);
 		ClientStats observerStats = new ClientStats();
 		PhoenixClient observer = bench.clients().openAll(b.webSocketUri(), 1, 1, observerStats,
-				() -> new PhoenixClient(observerStats, false, (key, now) -> {
+				() -> new PhoenixClient(observerStats, false, (key, n, now) -> {
 					Long start = sent.remove(key);
 					if (start != null && start >= recordFrom.get()) {
 						latencies.record(now - start);

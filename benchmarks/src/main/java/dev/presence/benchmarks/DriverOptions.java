@@ -25,28 +25,35 @@ import org.jspecify.annotations.Nullable;
  * @param rateClients clients of {@code track-rate}
  * @param rateTopics topics of {@code track-rate}
  * @param trackInterval how often each {@code track-rate} client updates its presence
+ * @param updateRate tracks per second of {@code cross-node-updates}
+ * @param largeStateClients clients of {@code large-state}
+ * @param largeStateTracks measured tracks of {@code large-state}
  * @param timeout how long a scenario may take to converge before it is reported as not
  * converged
  * @param freshNodes whether every scenario gets nodes of its own on an emptied Redis
  * @param warmup whether each node first serves a short unmeasured load, so the JIT has
  * compiled the hot paths before anything is measured
  * @param ioThreads event loop threads of the driver's clients
+ * @param deflate whether the clients offer {@code permessage-deflate}, as browsers do
  * @param serverJar the sample app's executable jar
  * @param serverClasspath a class path to run {@code dev.presence.sample.SampleApplication}
  * from instead of the jar
  * @param serverJvmArgs JVM options of each node
  * @param serverArgs extra application arguments of each node
  * @param jfr whether each node records a JFR profile into the work directory
+ * @param profile the async-profiler event each node is profiled with after its warm-up
+ * ({@code cpu}, {@code alloc}, {@code wall}), or {@code none}
  * @param redisServer the {@code redis-server} binary
  * @param workDir where logs and recordings go
  */
 record DriverOptions(List<String> scenarios, boolean smoke, int clients, int topicClients, int topics, int batch, Duration duration,
-		int churnRate, Duration hold, int rateClients, int rateTopics, Duration trackInterval, Duration timeout, boolean freshNodes, boolean warmup, int ioThreads,
-		Path serverJar, @Nullable String serverClasspath, List<String> serverJvmArgs, List<String> serverArgs,
-		boolean jfr, String redisServer, Path workDir) {
+		int churnRate, Duration hold, int rateClients, int rateTopics, Duration trackInterval,
+		int updateRate, int largeStateClients, int largeStateTracks, Duration timeout, boolean freshNodes, boolean warmup, int ioThreads,
+		boolean deflate, Path serverJar, @Nullable String serverClasspath, List<String> serverJvmArgs, List<String> serverArgs,
+		boolean jfr, String profile, String redisServer, Path workDir) {
 
-	static final List<String> ALL_SCENARIOS = List.of("mass-join", "many-topics", "idle", "cross-node", "round-trips",
-			"track-rate");
+	static final List<String> ALL_SCENARIOS = List.of("mass-join", "many-topics", "idle", "cross-node",
+			"cross-node-updates", "round-trips", "track-rate", "large-state");
 
 	static final String USAGE = """
 			Usage: java -cp benchmarks/target/benchmarks.jar dev.presence.benchmarks.LoadDriver [options]
@@ -63,15 +70,22 @@ record DriverOptions(List<String> scenarios, boolean smoke, int clients, int top
 			  --rate-topics=N       track-rate topics (default 100)
 			  --track-interval=D    how often each track-rate client tracks (default 200ms: the server
 			                        coalesces re-tracks within 100 ms and closes a channel past 100 in 10 s)
+			  --update-rate=N       cross-node-updates tracks per second on node A (default 200)
+			  --large-clients=N     large-state clients, each in a topic of its own (default 40)
+			  --large-tracks=N      large-state measured tracks (default 2000)
 			  --timeout=D           convergence timeout per scenario (default 60s)
 			  --fresh-nodes=true|false  new nodes and an emptied Redis for every scenario (default true; false with --smoke)
 			  --warmup=true|false   unmeasured warm-up load on each node first (default true)
 			  --io-threads=N        driver event loop threads (default 2)
+			  --deflate=true|false  clients offer permessage-deflate, as browsers do (default true)
 			  --server-jar=PATH     sample app jar (default sample-app/target/presence-sample-app.jar)
 			  --server-cp=CLASSPATH run dev.presence.sample.SampleApplication from this class path instead
 			  --server-jvm=ARGS     JVM options of each node, space separated (default "-Xmx1g -XX:+UseG1GC")
 			  --server-arg=ARG      extra application argument of each node, repeatable
 			  --jfr                 record a JFR profile of each node into the work directory
+			  --profile=EVENT       profile each node with async-profiler from the end of its warm-up until
+			                        it stops: cpu, alloc or wall; writes a flame graph (.html) and collapsed
+			                        stacks (.collapsed) per node into the work directory (default none)
 			  --redis-server=PATH   redis-server binary (default /usr/bin/redis-server)
 			  --work-dir=PATH       logs and recordings (default target/load-driver)
 			""".formatted(String.join(", ", ALL_SCENARIOS));
@@ -114,16 +128,24 @@ record DriverOptions(List<String> scenarios, boolean smoke, int clients, int top
 		int rateClients = pick(smoke, 20, intValue(values.remove("rate-clients"), 1000));
 		int rateTopics = pick(smoke, 2, intValue(values.remove("rate-topics"), 100));
 		Duration trackInterval = duration(values.remove("track-interval"), "200ms");
+		int updateRate = pick(smoke, 20, intValue(values.remove("update-rate"), 200));
+		int largeStateClients = pick(smoke, 4, intValue(values.remove("large-clients"), 40));
+		int largeStateTracks = pick(smoke, 20, intValue(values.remove("large-tracks"), 2000));
 		Duration timeout = pick(smoke, Duration.ofSeconds(20), duration(values.remove("timeout"), "60s"));
 		boolean freshNodes = Boolean.parseBoolean(valueOr(values.remove("fresh-nodes"), smoke ? "false" : "true"));
 		boolean warmup = !smoke && Boolean.parseBoolean(values.getOrDefault("warmup", "true"));
 		values.remove("warmup");
 		int ioThreads = intValue(values.remove("io-threads"), 2);
+		boolean deflate = Boolean.parseBoolean(valueOr(values.remove("deflate"), "true"));
 		String defaultJar = System.getProperty("presence.sampleJar", locateSampleJar());
 		Path serverJar = Path.of(valueOr(values.remove("server-jar"), defaultJar));
 		String serverClasspath = values.remove("server-cp");
 		List<String> serverJvmArgs = List.of(valueOr(values.remove("server-jvm"), "-Xmx1g -XX:+UseG1GC").trim().split("\\s+"));
 		boolean jfr = Boolean.parseBoolean(values.remove("jfr"));
+		String profile = valueOr(values.remove("profile"), "none");
+		if (!List.of("none", "cpu", "alloc", "wall").contains(profile)) {
+			throw new IllegalArgumentException("Unknown profile event '" + profile + "'\n" + USAGE);
+		}
 		String redisServer = valueOr(values.remove("redis-server"), "/usr/bin/redis-server");
 		Path workDir = Path.of(valueOr(values.remove("work-dir"), defaultWorkDir()));
 		if (!values.isEmpty()) {
@@ -134,15 +156,16 @@ record DriverOptions(List<String> scenarios, boolean smoke, int clients, int top
 					+ "'./mvnw -q install -DskipTests' or pass --server-jar= / --server-cp=");
 		}
 		return new DriverOptions(scenarios, smoke, clients, topicClients, topics, batch, duration, churnRate, hold,
-				rateClients, rateTopics, trackInterval, timeout, freshNodes, warmup, ioThreads, serverJar, serverClasspath, serverJvmArgs,
-				List.copyOf(serverArgs), jfr, redisServer, workDir);
+				rateClients, rateTopics, trackInterval, updateRate, largeStateClients, largeStateTracks, timeout, freshNodes, warmup, ioThreads, deflate, serverJar, serverClasspath, serverJvmArgs,
+				List.copyOf(serverArgs), jfr, profile, redisServer, workDir);
 	}
 
 	DriverOptions withServerJar(Path jar) {
 		return new DriverOptions(this.scenarios, this.smoke, this.clients, this.topicClients, this.topics, this.batch,
-				this.duration, this.churnRate, this.hold, this.rateClients, this.rateTopics, this.trackInterval, this.timeout,
-				this.freshNodes, this.warmup, this.ioThreads, jar, this.serverClasspath, this.serverJvmArgs,
-				this.serverArgs, this.jfr, this.redisServer, this.workDir);
+				this.duration, this.churnRate, this.hold, this.rateClients, this.rateTopics, this.trackInterval, this.updateRate,
+				this.largeStateClients, this.largeStateTracks, this.timeout,
+				this.freshNodes, this.warmup, this.ioThreads, this.deflate, jar, this.serverClasspath, this.serverJvmArgs,
+				this.serverArgs, this.jfr, this.profile, this.redisServer, this.workDir);
 	}
 
 	boolean runs(String scenario) {

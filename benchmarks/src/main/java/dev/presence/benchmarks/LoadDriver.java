@@ -65,19 +65,25 @@ public final class LoadDriver {
 		if (options.runs("cross-node")) {
 			scenarios.put("cross-node", new CrossNodeScenario());
 		}
+		if (options.runs("cross-node-updates")) {
+			scenarios.put("cross-node-updates", new CrossNodeUpdatesScenario());
+		}
 		if (options.runs("round-trips")) {
 			scenarios.put("round-trips", new RoundTripsScenario());
 		}
 		if (options.runs("track-rate")) {
 			scenarios.put("track-rate", new TrackRateScenario());
 		}
+		if (options.runs("large-state")) {
+			scenarios.put("large-state", new LargeStateScenario());
+		}
 		List<Row> rows = new ArrayList<>();
 		try (RedisProcess redis = RedisProcess.start(options.redisServer(), options.workDir().resolve("redis.log"));
-				WebSocketClients clients = new WebSocketClients(options.ioThreads());
+				WebSocketClients clients = new WebSocketClients(options.ioThreads(), options.deflate());
 				Bench bench = new Bench(options, redis, clients)) {
 			if (!options.freshNodes()) {
 				// reused nodes: start them all at once
-				bench.freshNodes(options.runs("cross-node") ? 2 : 1);
+				bench.freshNodes((options.runs("cross-node") || options.runs("cross-node-updates")) ? 2 : 1);
 			}
 			for (Map.Entry<String, Scenario> scenario : scenarios.entrySet()) {
 				long start = System.nanoTime();

@@ -22,11 +22,14 @@ final class PhoenixClient {
 
 	static final long HEARTBEAT_MILLIS = 25_000;
 
-	/** Called on the event loop thread for every key that joins in a {@code presence_diff}. */
+	/**
+	 * Called on the event loop thread for every meta that joins in a
+	 * {@code presence_diff}, with the meta's {@code n} (-1 when it has none).
+	 */
 	@FunctionalInterface
 	interface JoinObserver {
 
-		void joined(String key, long nanoTime);
+		void joined(String key, long n, long nanoTime);
 
 	}
 
@@ -172,7 +175,7 @@ final class PhoenixClient {
 		JoinObserver observer = this.observer;
 		if (observer != null && !diff.joins().isEmpty()) {
 			long now = System.nanoTime();
-			diff.joins().keySet().forEach((key) -> observer.joined(key, now));
+			diff.joins().forEach((key, metas) -> metas.values().forEach((n) -> observer.joined(key, n, now)));
 		}
 		if (this.keepsView && topic.equals(this.topic)) {
 			this.view.diff(diff);

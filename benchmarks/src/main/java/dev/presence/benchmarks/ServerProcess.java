@@ -15,6 +15,8 @@ import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
+import org.jspecify.annotations.Nullable;
+
 /**
  * One presence server node: the sample app in a JVM of its own, so that its CPU time,
  * resident memory and heap can be read from outside ({@code /proc} and {@code jcmd})
@@ -41,11 +43,16 @@ final class ServerProcess implements AutoCloseable {
 
 	private final Path log;
 
-	private ServerProcess(String name, Process process, int port, Path log) {
+	private final Path workDir;
+
+	private @Nullable Path profilerLibrary;
+
+	private ServerProcess(String name, Process process, int port, Path log, Path workDir) {
 		this.name = name;
 		this.process = process;
 		this.port = port;
 		this.log = log;
+		this.workDir = workDir;
 	}
 
 	/**
@@ -83,7 +90,7 @@ final class ServerProcess implements AutoCloseable {
 		command.add("--presence.limits.max-presence-messages=100000000");
 		command.addAll(options.serverArgs());
 		Process process = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(log.toFile()).start();
-		ServerProcess server = new ServerProcess(name, process, port, log);
+		ServerProcess server = new ServerProcess(name, process, port, log, options.workDir());
 		server.awaitHealthy(Duration.ofSeconds(240));
 		return server;
 	}
@@ -188,15 +195,62 @@ final class ServerProcess implements AutoCloseable {
 		}
 	}
 
-	private String jcmd(String command) throws IOException, InterruptedException {
+	private String agent(Path library, String options) throws IOException, InterruptedException {
+		// quoted: jcmd would split the agent's options at '=' otherwise
+		return jcmd("JVMTI.agent_load", library.toString(), '"' + options + '"');
+	}
+
+	private String jcmd(String... command) throws IOException, InterruptedException {
 		Path jcmd = Path.of(System.getProperty("java.home"), "bin", "jcmd");
-		Process process = new ProcessBuilder(Files.isExecutable(jcmd) ? jcmd.toString() : "jcmd",
-				Long.toString(pid()), command)
+		List<String> line = new ArrayList<>(List.of(Files.isExecutable(jcmd) ? jcmd.toString() : "jcmd",
+				Long.toString(pid())));
+		line.addAll(List.of(command));
+		Process process = new ProcessBuilder(line)
 			.redirectErrorStream(true)
 			.start();
 		byte[] output = process.getInputStream().readAllBytes();
 		process.waitFor(30, TimeUnit.SECONDS);
 		return new String(output, StandardCharsets.UTF_8);
+	}
+
+	/**
+	 * Load async-profiler into the node and start profiling; {@link #close()} writes what it
+	 * found. Profiling starts after the warm-up, so start-up and JIT compilation of the
+	 * warm-up stay out of the profile.
+	 * @param event {@code cpu} (sampled with interval timers, which need no perf events),
+	 * {@code alloc} or {@code wall}
+	 */
+	void startProfiler(String event) throws IOException, InterruptedException {
+		Path library = AsyncProfilerLibrary.extract(this.workDir);
+		String start = switch (event) {
+			case "cpu" -> "start,event=itimer,interval=1ms";
+			case "alloc" -> "start,event=alloc,alloc=256k";
+			default -> "start,event=wall,interval=5ms,threads";
+		};
+		String answer = agent(library, start);
+		if (answer.contains("rror")) {
+			throw new IOException("Could not start async-profiler in node " + this.name + ": " + answer);
+		}
+		this.profilerLibrary = library;
+	}
+
+	private void stopProfiler() {
+		Path library = this.profilerLibrary;
+		if (library == null) {
+			return;
+		}
+		this.profilerLibrary = null;
+		String base = "profile-" + this.name + "-" + RECORDINGS.incrementAndGet();
+		try {
+			agent(library, "dump,file=" + this.workDir.resolve(base + ".html").toAbsolutePath());
+			agent(library, "stop,collapsed,file=" + this.workDir.resolve(base + ".collapsed").toAbsolutePath());
+		}
+		catch (IOException ex) {
+			// the node is gone: no profile
+		}
+		catch (InterruptedException ex) {
+			Thread.currentThread().interrupt();
+		}
 	}
 
 	/**
@@ -211,6 +265,7 @@ final class ServerProcess implements AutoCloseable {
 
 	@Override
 	public void close() {
+		stopProfiler();
 		// SIGTERM: Spring shuts down gracefully and the JFR recording is dumped
 		this.process.destroy();
 		try {
