@@ -110,6 +110,21 @@ public final class PresenceState implements JacksonSerializable {
 	}
 
 	/**
+	 * Take a state exactly as {@link #jsonBytes()} gave it, without parsing it again: for
+	 * a store reading back the bytes it wrote. Anything else goes through
+	 * {@link #fromJson(byte[])}.
+	 * @param json the bytes of a state's {@link #jsonBytes()}; not copied, so not to be
+	 * changed after
+	 * @return the state
+	 */
+	public static PresenceState fromEncoded(byte[] json) {
+		Assert.notNull(json, "'json' must not be null");
+		Assert.isTrue(json.length >= 2 && json[0] == '{' && json[json.length - 1] == '}',
+				"An encoded presence state must be a JSON object");
+		return new PresenceState(json);
+	}
+
+	/**
 	 * Validate one JSON object and write it as Jackson writes what it parsed (no
 	 * insignificant whitespace, numbers as parsed), so that equal states are encoded
 	 * alike up to the order of their members.

@@ -1,5 +1,6 @@
 package dev.presence.redis;
 
+import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -11,7 +12,10 @@ import dev.presence.core.PresenceEntry;
 import dev.presence.core.PresenceState;
 import org.jspecify.annotations.Nullable;
 import tools.jackson.core.JacksonException;
-import tools.jackson.databind.JsonNode;
+import tools.jackson.core.JsonParser;
+import tools.jackson.core.JsonToken;
+import tools.jackson.core.TokenStreamFactory;
+import tools.jackson.core.json.JsonFactory;
 import tools.jackson.databind.json.JsonMapper;
 
 /**
@@ -21,13 +25,20 @@ import tools.jackson.databind.json.JsonMapper;
  * absent for a first track); the ref is the hash field that holds it. A change is
  * {@code {"e": epoch, "s": sequence, "o": originNode, "j": [entry...], "l": [entry...]}} where each
  * entry is a stored entry with its ref in front, {@code {"r": ref, "k": ...}}. The state is
- * written and read by Jackson only: the scripts never decode it, so it round-trips
- * unchanged. What is read is kept as the state's JSON ({@link PresenceState}); the tree
- * it is read through is dropped at once.
+ * written by Jackson from the state's own bytes and never decoded by the scripts, so what
+ * is read back is those bytes, cut out of the text as they are ({@link PresenceState}).
  */
 final class RedisPresenceCodec {
 
 	private final JsonMapper mapper;
+
+	/**
+	 * Parsers that do not canonicalize property names: states are full of names seen
+	 * once (5,000 of them in a large state), which would only fill the symbol table.
+	 */
+	private final JsonFactory parsers = JsonFactory.builder()
+		.disable(TokenStreamFactory.Feature.CANONICALIZE_PROPERTY_NAMES)
+		.build();
 
 	RedisPresenceCodec(JsonMapper mapper) {
 		this.mapper = mapper;
@@ -59,11 +70,17 @@ final class RedisPresenceCodec {
 	 * @throws IllegalArgumentException if the JSON does not describe an entry
 	 */
 	PresenceEntry readEntry(String ref, String json) {
-		return entry(ref, this.mapper.readTree(json));
+		try (JsonParser parser = this.parsers.createParser(json)) {
+			expect(parser.nextToken(), JsonToken.START_OBJECT, "an entry");
+			return entry(parser, json, ref);
+		}
 	}
 
 	/**
-	 * Read a change published on a topic's channel.
+	 * Read a change published on a topic's channel: every node reads every change of the
+	 * topics it follows, so it is read as a stream, and each state is cut out of the
+	 * message as the bytes the writer encoded, never parsed into a tree (a 60 KB state of
+	 * 5,000 fields cost more to read as a tree than everything else its track did).
 	 * @param topic the topic of the channel
 	 * @param message the message
 	 * @return the change
@@ -71,35 +88,104 @@ final class RedisPresenceCodec {
 	 * @throws IllegalArgumentException if the JSON does not describe a change
 	 */
 	PresenceChange readChange(String topic, String message) {
-		JsonNode root = this.mapper.readTree(message);
-		String epoch = root.required("e").stringValue();
-		long sequence = root.required("s").longValue();
-		String origin = root.required("o").stringValue();
-		return new PresenceChange(topic, epoch, sequence, origin, entries(root.required("j")), entries(root.required("l")));
+		try (JsonParser parser = this.parsers.createParser(message)) {
+			expect(parser.nextToken(), JsonToken.START_OBJECT, "a change");
+			String epoch = null;
+			Long sequence = null;
+			String origin = null;
+			List<PresenceEntry> joins = null;
+			List<PresenceEntry> leaves = null;
+			while (parser.nextToken() == JsonToken.PROPERTY_NAME) {
+				String name = parser.currentName();
+				JsonToken value = parser.nextToken();
+				switch (name) {
+					case "e" -> epoch = string(parser, value, name);
+					case "s" -> {
+						if (value != JsonToken.VALUE_NUMBER_INT) {
+							throw new IllegalArgumentException("Expected 's' to be an integer but got " + value);
+						}
+						sequence = parser.getLongValue();
+					}
+					case "o" -> origin = string(parser, value, name);
+					case "j" -> joins = entries(parser, value, message);
+					case "l" -> leaves = entries(parser, value, message);
+					default -> parser.skipChildren();
+				}
+			}
+			return new PresenceChange(topic, required(epoch, "e"), required(sequence, "s"), required(origin, "o"),
+					required(joins, "j"), required(leaves, "l"));
+		}
 	}
 
-	private List<PresenceEntry> entries(JsonNode array) {
-		if (!array.isArray()) {
-			throw new IllegalArgumentException("Expected an array of entries but got " + array.getNodeType());
-		}
-		List<PresenceEntry> entries = new ArrayList<>(array.size());
-		for (JsonNode element : array.values()) {
-			entries.add(entry(element.required("r").stringValue(), element));
+	private List<PresenceEntry> entries(JsonParser parser, JsonToken array, String message) {
+		expect(array, JsonToken.START_ARRAY, "an array of entries");
+		List<PresenceEntry> entries = new ArrayList<>();
+		JsonToken token;
+		while ((token = parser.nextToken()) != JsonToken.END_ARRAY) {
+			expect(token, JsonToken.START_OBJECT, "an entry");
+			entries.add(entry(parser, message, null));
 		}
 		return entries;
 	}
 
-	private PresenceEntry entry(String ref, JsonNode json) {
-		String key = json.required("k").stringValue();
-		String node = json.required("n").stringValue();
-		JsonNode previous = json.get("p");
-		String previousRef = (previous == null || previous.isNull()) ? null : previous.stringValue();
-		JsonNode state = json.required("m");
-		if (!state.isObject()) {
-			throw new IllegalArgumentException("Expected the state of entry '" + ref + "' to be an object but got "
-					+ state.getNodeType());
+	/**
+	 * Read an entry from its opening brace to its closing one.
+	 * @param ref the entry's ref, or {@code null} to read it from its {@code r}
+	 */
+	private PresenceEntry entry(JsonParser parser, String text, @Nullable String ref) {
+		String key = null;
+		String node = null;
+		String previousRef = null;
+		PresenceState state = null;
+		while (parser.nextToken() == JsonToken.PROPERTY_NAME) {
+			String name = parser.currentName();
+			JsonToken value = parser.nextToken();
+			switch (name) {
+				case "r" -> ref = (ref != null) ? ref : string(parser, value, name);
+				case "k" -> key = string(parser, value, name);
+				case "n" -> node = string(parser, value, name);
+				case "p" -> previousRef = (value == JsonToken.VALUE_NULL) ? null : string(parser, value, name);
+				case "m" -> state = state(parser, value, text);
+				default -> parser.skipChildren();
+			}
 		}
-		return new PresenceEntry(key, new Presence(ref, previousRef, PresenceState.of(state)), node);
+		String entryRef = required(ref, "r");
+		return new PresenceEntry(required(key, "k"), new Presence(entryRef, previousRef, required(state, "m")),
+				required(node, "n"));
+	}
+
+	/**
+	 * The state as written: the text from its opening brace to its closing one, which
+	 * {@link #writeEntry} wrote from the state's own bytes.
+	 */
+	private static PresenceState state(JsonParser parser, JsonToken value, String text) {
+		if (value != JsonToken.START_OBJECT) {
+			throw new IllegalArgumentException("Expected the state to be an object but got " + value);
+		}
+		int start = (int) parser.currentTokenLocation().getCharOffset();
+		parser.skipChildren();
+		int end = (int) parser.currentLocation().getCharOffset();
+		return PresenceState.fromEncoded(text.substring(start, end).getBytes(StandardCharsets.UTF_8));
+	}
+
+	private static String string(JsonParser parser, JsonToken value, String name) {
+		if (value != JsonToken.VALUE_STRING) {
+			throw new IllegalArgumentException("Expected '" + name + "' to be a string but got " + value);
+		}
+		return parser.getString();
+	}
+
+	private static void expect(@Nullable JsonToken actual, JsonToken expected, String what) {
+		if (actual != expected) {
+			throw new IllegalArgumentException("Expected " + what + " but got " + actual);
+		}
+	}
+
+	private static <T> T required(@Nullable T value, String name) {
+		if (value == null) {
+			throw new IllegalArgumentException("Missing '" + name + "'");
+		}
+		return value;
 	}
 
 }

@@ -7,6 +7,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -242,7 +243,14 @@ final class PhoenixConnection {
 				return DONE;
 			}
 		}, this.services.executor()).exceptionally((ex) -> {
-			logger.error("Unexpected failure handling a frame of connection " + id(), ex);
+			if (ex.getCause() instanceof RejectedExecutionException) {
+				// the node is stopping: its executors end before the container closes
+				// the connections that are left
+				logger.debug("Not handling a frame of connection " + id() + ": the node is stopping");
+			}
+			else {
+				logger.error("Unexpected failure handling a frame of connection " + id(), ex);
+			}
 			return null;
 		}).whenComplete((done, ex) -> this.pending.decrementAndGet());
 	}
