@@ -3,6 +3,8 @@ package dev.presence.websocket;
 import org.jspecify.annotations.Nullable;
 
 import tools.jackson.core.JacksonException;
+import tools.jackson.core.JsonParser;
+import tools.jackson.core.TokenStreamFactory;
 import tools.jackson.core.exc.StreamConstraintsException;
 import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.json.JsonMapper;
@@ -15,9 +17,30 @@ final class FrameFields {
 	private FrameFields() {
 	}
 
-	static JsonNode parse(JsonMapper mapper, String text) {
-		try {
-			return mapper.readTree(text);
+	/**
+	 * A parser factory like the mapper's (its limits included) that does not canonicalize
+	 * property names: a client's frames carry names of its own choosing (a tracked state
+	 * of 5,000 fields has 5,000 of them), which would only fill the symbol table that
+	 * canonical names are kept in.
+	 */
+	static TokenStreamFactory parsers(JsonMapper mapper) {
+		return mapper.tokenStreamFactory()
+			.rebuild()
+			.disable(TokenStreamFactory.Feature.CANONICALIZE_PROPERTY_NAMES)
+			.build();
+	}
+
+	/**
+	 * Read one JSON value, the whole text.
+	 * @param parsers from {@link #parsers(JsonMapper)}
+	 */
+	static JsonNode parse(JsonMapper mapper, TokenStreamFactory parsers, String text) {
+		try (JsonParser parser = parsers.createParser(text)) {
+			JsonNode root = mapper.readTree(parser);
+			if (root == null || root.isMissingNode() || parser.nextToken() != null) {
+				throw new PhoenixProtocolException("malformed frame: not JSON", null, null);
+			}
+			return root;
 		}
 		catch (StreamConstraintsException ex) {
 			throw new PhoenixProtocolException("malformed frame: nested or sized beyond what the server reads ("

@@ -1,6 +1,7 @@
 package dev.presence.websocket;
 
 import tools.jackson.core.JacksonException;
+import tools.jackson.core.TokenStreamFactory;
 import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.json.JsonMapper;
 import tools.jackson.databind.node.MissingNode;
@@ -17,8 +18,11 @@ public final class V1JsonSerializer implements PhoenixSerializer {
 
 	private final JsonMapper mapper;
 
+	private final TokenStreamFactory parsers;
+
 	public V1JsonSerializer(JsonMapper mapper) {
 		this.mapper = mapper;
+		this.parsers = FrameFields.parsers(mapper);
 	}
 
 	@Override
@@ -28,7 +32,7 @@ public final class V1JsonSerializer implements PhoenixSerializer {
 
 	@Override
 	public PhoenixFrame decode(String text) {
-		JsonNode root = FrameFields.parse(this.mapper, text);
+		JsonNode root = FrameFields.parse(this.mapper, this.parsers, text);
 		if (!root.isObject()) {
 			throw new PhoenixProtocolException(
 					"malformed frame: expected {\"topic\", \"event\", \"payload\", \"ref\", \"join_ref\"}", null, null);

@@ -3,6 +3,7 @@ package dev.presence.websocket;
 import org.jspecify.annotations.Nullable;
 
 import tools.jackson.core.JacksonException;
+import tools.jackson.core.TokenStreamFactory;
 import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.json.JsonMapper;
 import tools.jackson.databind.node.ArrayNode;
@@ -18,8 +19,11 @@ public final class V2JsonSerializer implements PhoenixSerializer {
 
 	private final JsonMapper mapper;
 
+	private final TokenStreamFactory parsers;
+
 	public V2JsonSerializer(JsonMapper mapper) {
 		this.mapper = mapper;
+		this.parsers = FrameFields.parsers(mapper);
 	}
 
 	@Override
@@ -29,7 +33,7 @@ public final class V2JsonSerializer implements PhoenixSerializer {
 
 	@Override
 	public PhoenixFrame decode(String text) {
-		JsonNode root = FrameFields.parse(this.mapper, text);
+		JsonNode root = FrameFields.parse(this.mapper, this.parsers, text);
 		if (!root.isArray()) {
 			throw new PhoenixProtocolException("malformed frame: expected [join_ref, ref, topic, event, payload]",
 					null, null);
