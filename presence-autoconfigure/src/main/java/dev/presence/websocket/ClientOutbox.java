@@ -14,7 +14,9 @@ import dev.presence.core.PresenceMonitor;
 /**
  * What is on its way to one client. Callers never wait: frames are queued and written one
  * at a time, in order, by a thread of the send pool, so a client that stops reading can
- * block neither a topic's fan-out nor anyone else.
+ * block neither a topic's fan-out nor anyone else. What has queued up by the time the
+ * writer comes goes out as one batch of socket writes, not one write per frame (see
+ * {@link TextFrameWriter}).
  * <p>
  * The send buffer bounds the client's backlog: the bytes (of UTF-8 text) of the frames
  * queued and not yet handed to the connection, but for the largest of them. A client is
@@ -131,38 +133,74 @@ final class ClientOutbox {
 	private void writeQueued() {
 		for (int written = 0;; written++) {
 			if (written == FAIR_SHARE) {
-				this.sendPool.execute(this::writeQueued);
+				if (flush()) {
+					this.sendPool.execute(this::writeQueued);
+				}
 				return;
 			}
 			OutboundFrame.Encoded next;
+			boolean more = false;
+			boolean closing;
 			synchronized (this) {
 				next = this.queue.pollFirst();
-				if (next == null || this.closing) {
+				closing = this.closing;
+				if (next == null || closing) {
 					this.queue.clear();
 					this.queuedBytes = 0;
 					this.largestQueued = 0;
 					this.writing = false;
-					return;
 				}
-				this.queuedBytes -= next.bytes();
-				if (next.bytes() >= this.largestQueued) {
-					this.largestQueued = this.queue.isEmpty() ? 0 : -1;
+				else {
+					more = !this.queue.isEmpty() && written + 1 < FAIR_SHARE;
+					this.queuedBytes -= next.bytes();
+					if (next.bytes() >= this.largestQueued) {
+						this.largestQueued = this.queue.isEmpty() ? 0 : -1;
+					}
 				}
 			}
-			if (!write(next)) {
+			if (next == null || closing) {
+				// a batch is open only when a close emptied the queue under it: write it
+				// out, so that the close frame that follows is not held back in the buffer
+				// (no other writer starts once closing)
+				if (closing) {
+					flush();
+				}
+				return;
+			}
+			if (!write(next, more)) {
 				return;
 			}
 		}
 	}
 
-	private boolean write(OutboundFrame.Encoded frame) {
+	private boolean write(OutboundFrame.Encoded frame, boolean more) {
 		if (!this.session.isOpen()) {
 			close(CloseStatus.SESSION_NOT_RELIABLE);
 			return false;
 		}
 		this.writeStartedNanos = System.nanoTime();
 		try {
-			this.writer.write(frame);
+			this.writer.write(frame, more);
+			return true;
+		}
+		catch (IOException | RuntimeException ex) {
+			logger.debug("Could not send to connection " + this.session.getId() + ", closing it: " + ex);
+			close(CloseStatus.SESSION_NOT_RELIABLE);
+			return false;
+		}
+		finally {
+			this.writeStartedNanos = 0;
+		}
+	}
+
+	/**
+	 * Write out what is batched (before yielding the thread).
+	 * @return whether it went well; if not, the client is being closed
+	 */
+	private boolean flush() {
+		this.writeStartedNanos = System.nanoTime();
+		try {
+			this.writer.flush();
 			return true;
 		}
 		catch (IOException | RuntimeException ex) {

@@ -8,8 +8,11 @@ import java.lang.reflect.Field;
 import java.nio.ByteBuffer;
 import java.util.Optional;
 
+import jakarta.websocket.RemoteEndpoint;
+import jakarta.websocket.Session;
 import org.apache.commons.logging.Log;
 import org.apache.commons.logging.LogFactory;
+import org.jspecify.annotations.Nullable;
 import org.springframework.web.socket.WebSocketSession;
 import org.springframework.web.socket.adapter.NativeWebSocketSession;
 
@@ -24,7 +27,7 @@ import org.springframework.web.socket.adapter.NativeWebSocketSession;
  * method Tomcat's own text sends end in; the handles to it are looked up once per
  * session class. Where that method is not there (another container, a Tomcat that
  * changed it) frames go through {@code WebSocketSession.sendMessage} as strings, which
- * is correct, only slower.
+ * is correct, only slower. Not thread-safe: one thread writes at a time (the outbox's).
  */
 abstract sealed class TextFrameWriter {
 
@@ -42,24 +45,40 @@ abstract sealed class TextFrameWriter {
 	};
 
 	/**
+	 * Frames of at most this size are gathered into the container's output buffer when
+	 * more follow; a larger one goes out on its own, straight from its array.
+	 */
+	static final int BATCHED_FRAME_LIMIT = 4096;
+
+	private final RemoteEndpoint.@Nullable Basic remote;
+
+	private boolean batching;
+
+	TextFrameWriter(RemoteEndpoint.@Nullable Basic remote) {
+		this.remote = remote;
+	}
+
+	/**
 	 * The writer for a session: Tomcat's byte path where it is available.
 	 */
 	static TextFrameWriter of(WebSocketSession session) {
 		if (session instanceof NativeWebSocketSession nativeSession) {
 			Object container = nativeSession.getNativeSession();
+			RemoteEndpoint.Basic remote = (container instanceof Session jakarta) ? jakarta.getBasicRemote() : null;
 			if (container != null) {
 				Optional<TomcatHandles> tomcat = TOMCAT.get(container.getClass());
 				if (tomcat.isPresent()) {
 					try {
-						return new TomcatBytes(tomcat.get(), tomcat.get().endpoint(container));
+						return new TomcatBytes(remote, tomcat.get(), tomcat.get().endpoint(container));
 					}
 					catch (RuntimeException ex) {
 						logger.debug("Sending strings to connection " + session.getId() + ": " + ex);
 					}
 				}
 			}
+			return new Strings(remote, session);
 		}
-		return new Strings(session);
+		return new Strings(null, session);
 	}
 
 	/**
@@ -71,8 +90,48 @@ abstract sealed class TextFrameWriter {
 
 	/**
 	 * Write one frame, blocking until it is written (or the container's send timeout).
+	 * <p>
+	 * Small frames with more to follow are batched (Jakarta WebSocket's batching, which
+	 * Tomcat implements with the session's output buffer): a client's backlog goes out in
+	 * a few socket writes rather than one per frame. The batch is flushed with the last
+	 * frame of the backlog ({@code more} false), before a large frame, and by
+	 * {@link #flush()}; so nothing waits in the buffer once the writer stops.
+	 * @param frame the frame
+	 * @param more whether the caller has more frames to write at once after this one
 	 */
-	abstract void write(OutboundFrame.Encoded frame) throws IOException;
+	void write(OutboundFrame.Encoded frame, boolean more) throws IOException {
+		boolean small = frame.bytes() <= BATCHED_FRAME_LIMIT;
+		if (small && more && !this.batching) {
+			batching(true);
+		}
+		else if (!small && this.batching) {
+			batching(false);
+		}
+		writeFrame(frame);
+		if (!more && this.batching) {
+			batching(false);
+		}
+	}
+
+	/**
+	 * Write out what is batched, if anything.
+	 */
+	void flush() throws IOException {
+		if (this.batching) {
+			batching(false);
+		}
+	}
+
+	private void batching(boolean on) throws IOException {
+		RemoteEndpoint.Basic remote = this.remote;
+		if (remote != null) {
+			// turning it off writes out what is batched
+			remote.setBatchingAllowed(on);
+			this.batching = on;
+		}
+	}
+
+	abstract void writeFrame(OutboundFrame.Encoded frame) throws IOException;
 
 	/**
 	 * Frames sent as strings, through Spring's session.
@@ -81,12 +140,13 @@ abstract sealed class TextFrameWriter {
 
 		private final WebSocketSession session;
 
-		Strings(WebSocketSession session) {
+		Strings(RemoteEndpoint.@Nullable Basic remote, WebSocketSession session) {
+			super(remote);
 			this.session = session;
 		}
 
 		@Override
-		void write(OutboundFrame.Encoded frame) throws IOException {
+		void writeFrame(OutboundFrame.Encoded frame) throws IOException {
 			this.session.sendMessage(frame.message());
 		}
 
@@ -104,13 +164,14 @@ abstract sealed class TextFrameWriter {
 
 		private final Object endpoint;
 
-		TomcatBytes(TomcatHandles handles, Object endpoint) {
+		TomcatBytes(RemoteEndpoint.@Nullable Basic remote, TomcatHandles handles, Object endpoint) {
+			super(remote);
 			this.handles = handles;
 			this.endpoint = endpoint;
 		}
 
 		@Override
-		void write(OutboundFrame.Encoded frame) throws IOException {
+		void writeFrame(OutboundFrame.Encoded frame) throws IOException {
 			// a view of its own per session: the array is shared, positions are not
 			this.handles.send(this.endpoint, TEXT, ByteBuffer.wrap(frame.utf8()).asReadOnlyBuffer());
 		}
