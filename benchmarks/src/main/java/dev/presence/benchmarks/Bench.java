@@ -70,7 +70,7 @@ final class Bench implements AutoCloseable {
 			started.add(node.get(300, TimeUnit.SECONDS));
 		}
 		this.nodes.addAll(started);
-		if (this.options.warmup() && !started.isEmpty()) {
+		if (this.options.warmupRounds() > 0 && !started.isEmpty()) {
 			for (ServerProcess node : started) {
 				warmUp(node.webSocketUri());
 			}
@@ -87,14 +87,15 @@ final class Bench implements AutoCloseable {
 	}
 
 	/**
-	 * An unmeasured load, so that the node's hot paths are compiled before measuring: five
-	 * rounds in which 250 clients connect, join one of five topics with presence, track
+	 * An unmeasured load, so that the node's hot paths are compiled before measuring:
+	 * rounds (ten by default) in which 250 clients connect, join one of five topics with presence, track
 	 * five times, leave and disconnect (1,250 handshakes, joins with a growing
-	 * {@code presence_state}, 6,250 tracks and their diffs). With less (one round of 200
-	 * clients) a third of a 1,000-client mass join's CPU was still the JIT compiling.
+	 * {@code presence_state}, 12,500 tracks and their diffs, by default). With less (one
+	 * round of 200 clients) a third of a 1,000-client mass join's CPU was still the JIT
+	 * compiling; even after ten, C2 still compiles during a scenario (see RESULTS.md).
 	 */
 	private void warmUp(URI uri) throws Exception {
-		for (int round = 0; round < 5; round++) {
+		for (int round = 0; round < this.options.warmupRounds(); round++) {
 			ClientStats stats = new ClientStats();
 			List<PhoenixClient> warm = this.clients.openAll(uri, 250, 100, stats,
 					() -> new PhoenixClient(stats, true, null));

@@ -31,7 +31,7 @@ import org.jspecify.annotations.Nullable;
  * @param timeout how long a scenario may take to converge before it is reported as not
  * converged
  * @param freshNodes whether every scenario gets nodes of its own on an emptied Redis
- * @param warmup whether each node first serves a short unmeasured load, so the JIT has
+ * @param warmupRounds rounds of unmeasured load each node first serves (0 for none), so the JIT has
  * compiled the hot paths before anything is measured
  * @param ioThreads event loop threads of the driver's clients
  * @param deflate whether the clients offer {@code permessage-deflate}, as browsers do
@@ -48,7 +48,7 @@ import org.jspecify.annotations.Nullable;
  */
 record DriverOptions(List<String> scenarios, boolean smoke, int clients, int topicClients, int topics, int batch, Duration duration,
 		int churnRate, Duration hold, int rateClients, int rateTopics, Duration trackInterval,
-		int updateRate, int largeStateClients, int largeStateTracks, Duration timeout, boolean freshNodes, boolean warmup, int ioThreads,
+		int updateRate, int largeStateClients, int largeStateTracks, Duration timeout, boolean freshNodes, int warmupRounds, int ioThreads,
 		boolean deflate, Path serverJar, @Nullable String serverClasspath, List<String> serverJvmArgs, List<String> serverArgs,
 		boolean jfr, String profile, String redisServer, Path workDir) {
 
@@ -75,7 +75,8 @@ record DriverOptions(List<String> scenarios, boolean smoke, int clients, int top
 			  --large-tracks=N      large-state measured tracks (default 2000)
 			  --timeout=D           convergence timeout per scenario (default 60s)
 			  --fresh-nodes=true|false  new nodes and an emptied Redis for every scenario (default true; false with --smoke)
-			  --warmup=true|false   unmeasured warm-up load on each node first (default true)
+			  --warmup=N|true|false rounds of unmeasured warm-up load on each node first, 250 clients each
+			                        (default 10 = true; false = 0)
 			  --io-threads=N        driver event loop threads (default 2)
 			  --deflate=true|false  clients offer permessage-deflate, as browsers do (default true)
 			  --server-jar=PATH     sample app jar (default sample-app/target/presence-sample-app.jar)
@@ -133,8 +134,12 @@ record DriverOptions(List<String> scenarios, boolean smoke, int clients, int top
 		int largeStateTracks = pick(smoke, 20, intValue(values.remove("large-tracks"), 2000));
 		Duration timeout = pick(smoke, Duration.ofSeconds(20), duration(values.remove("timeout"), "60s"));
 		boolean freshNodes = Boolean.parseBoolean(valueOr(values.remove("fresh-nodes"), smoke ? "false" : "true"));
-		boolean warmup = !smoke && Boolean.parseBoolean(values.getOrDefault("warmup", "true"));
-		values.remove("warmup");
+		String warmupValue = valueOr(values.remove("warmup"), "true");
+		int warmupRounds = smoke ? 0 : switch (warmupValue) {
+			case "true" -> 10;
+			case "false" -> 0;
+			default -> intValue(warmupValue, 10);
+		};
 		int ioThreads = intValue(values.remove("io-threads"), 2);
 		boolean deflate = Boolean.parseBoolean(valueOr(values.remove("deflate"), "true"));
 		String defaultJar = System.getProperty("presence.sampleJar", locateSampleJar());
@@ -156,7 +161,7 @@ record DriverOptions(List<String> scenarios, boolean smoke, int clients, int top
 					+ "'./mvnw -q install -DskipTests' or pass --server-jar= / --server-cp=");
 		}
 		return new DriverOptions(scenarios, smoke, clients, topicClients, topics, batch, duration, churnRate, hold,
-				rateClients, rateTopics, trackInterval, updateRate, largeStateClients, largeStateTracks, timeout, freshNodes, warmup, ioThreads, deflate, serverJar, serverClasspath, serverJvmArgs,
+				rateClients, rateTopics, trackInterval, updateRate, largeStateClients, largeStateTracks, timeout, freshNodes, warmupRounds, ioThreads, deflate, serverJar, serverClasspath, serverJvmArgs,
 				List.copyOf(serverArgs), jfr, profile, redisServer, workDir);
 	}
 
@@ -164,7 +169,7 @@ record DriverOptions(List<String> scenarios, boolean smoke, int clients, int top
 		return new DriverOptions(this.scenarios, this.smoke, this.clients, this.topicClients, this.topics, this.batch,
 				this.duration, this.churnRate, this.hold, this.rateClients, this.rateTopics, this.trackInterval, this.updateRate,
 				this.largeStateClients, this.largeStateTracks, this.timeout,
-				this.freshNodes, this.warmup, this.ioThreads, this.deflate, jar, this.serverClasspath, this.serverJvmArgs,
+				this.freshNodes, this.warmupRounds, this.ioThreads, this.deflate, jar, this.serverClasspath, this.serverJvmArgs,
 				this.serverArgs, this.jfr, this.profile, this.redisServer, this.workDir);
 	}
 

@@ -217,13 +217,14 @@ final class ServerProcess implements AutoCloseable {
 	 * Load async-profiler into the node and start profiling; {@link #close()} writes what it
 	 * found. Profiling starts after the warm-up, so start-up and JIT compilation of the
 	 * warm-up stay out of the profile.
-	 * @param event {@code cpu} (sampled with interval timers, which need no perf events),
-	 * {@code alloc} or {@code wall}
+	 * @param event {@code cpu} (perf events where the kernel allows them,
+	 * {@code kernel.perf_event_paranoid} ≤ 1, else a CPU timer), {@code alloc} or
+	 * {@code wall}
 	 */
 	void startProfiler(String event) throws IOException, InterruptedException {
 		Path library = AsyncProfilerLibrary.extract(this.workDir);
 		String start = switch (event) {
-			case "cpu" -> "start,event=itimer,interval=1ms";
+			case "cpu" -> "start,event=cpu,interval=1ms";
 			case "alloc" -> "start,event=alloc,alloc=256k";
 			default -> "start,event=wall,interval=5ms,threads";
 		};
