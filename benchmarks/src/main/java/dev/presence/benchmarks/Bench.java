@@ -88,9 +88,9 @@ final class Bench implements AutoCloseable {
 
 	/**
 	 * An unmeasured load, so that the node's hot paths are compiled before measuring:
-	 * rounds (ten by default) in which 250 clients connect, join one of five topics with presence, track
-	 * five times, leave and disconnect (1,250 handshakes, joins with a growing
-	 * {@code presence_state}, 12,500 tracks and their diffs, by default). With less (one
+	 * rounds (ten by default) in which 250 clients connect, join one of five topics with
+	 * presence, track five times, leave and disconnect (by default 2,500 handshakes, joins
+	 * with a growing {@code presence_state}, 12,500 tracks and their diffs). With less (one
 	 * round of 200 clients) a third of a 1,000-client mass join's CPU was still the JIT
 	 * compiling; even after ten, C2 still compiles during a scenario (see RESULTS.md).
 	 */

@@ -71,7 +71,7 @@ record DriverOptions(List<String> scenarios, boolean smoke, int clients, int top
 			  --track-interval=D    how often each track-rate client tracks (default 200ms: the server
 			                        coalesces re-tracks within 100 ms and closes a channel past 100 in 10 s)
 			  --update-rate=N       cross-node-updates tracks per second on node A (default 200)
-			  --large-clients=N     large-state clients, each in a topic of its own (default 40)
+			  --large-clients=N     large-state clients, each in a topic of its own (default 200)
 			  --large-tracks=N      large-state measured tracks (default 2000)
 			  --timeout=D           convergence timeout per scenario (default 60s)
 			  --fresh-nodes=true|false  new nodes and an emptied Redis for every scenario (default true; false with --smoke)
@@ -130,7 +130,7 @@ record DriverOptions(List<String> scenarios, boolean smoke, int clients, int top
 		int rateTopics = pick(smoke, 2, intValue(values.remove("rate-topics"), 100));
 		Duration trackInterval = duration(values.remove("track-interval"), "200ms");
 		int updateRate = pick(smoke, 20, intValue(values.remove("update-rate"), 200));
-		int largeStateClients = pick(smoke, 4, intValue(values.remove("large-clients"), 40));
+		int largeStateClients = pick(smoke, 4, intValue(values.remove("large-clients"), 200));
 		int largeStateTracks = pick(smoke, 20, intValue(values.remove("large-tracks"), 2000));
 		Duration timeout = pick(smoke, Duration.ofSeconds(20), duration(values.remove("timeout"), "60s"));
 		boolean freshNodes = Boolean.parseBoolean(valueOr(values.remove("fresh-nodes"), smoke ? "false" : "true"));
