@@ -7,9 +7,9 @@ import org.jspecify.annotations.Nullable;
 
 import dev.presence.core.Presence;
 import dev.presence.core.PresenceDiff;
+import tools.jackson.core.io.JsonStringEncoder;
 import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.json.JsonMapper;
-import tools.jackson.databind.node.ArrayNode;
 import tools.jackson.databind.node.ObjectNode;
 import tools.jackson.databind.util.RawValue;
 
@@ -77,7 +77,7 @@ final class PhoenixMessages {
 	}
 
 	PhoenixFrame state(String joinRef, String topic, Map<String, List<Presence>> presences) {
-		return state(joinRef, topic, byKey(presences));
+		return state(joinRef, topic, statePayload(presences));
 	}
 
 	/**
@@ -92,48 +92,78 @@ final class PhoenixMessages {
 	 * every serializer writes as it stands into the frame of every joiner.
 	 */
 	JsonNode statePayload(Map<String, List<Presence>> presences) {
-		return raw(this.mapper.writeValueAsString(byKey(presences)));
+		StringBuilder json = new StringBuilder(64 * presences.size() + 2);
+		appendByKey(json, presences);
+		return raw(json.toString());
 	}
 
+	/**
+	 * A {@code presence_diff}. Its payload is written as JSON text straight away, the
+	 * states spliced in as they are: it runs for every change of every followed topic, and
+	 * a tree of nodes per key and meta cost more than the text it stood for.
+	 */
 	PhoenixFrame diff(String topic, PresenceDiff diff) {
-		ObjectNode payload = this.mapper.createObjectNode();
-		payload.set("joins", byKey(diff.joins()));
-		payload.set("leaves", byKey(diff.leaves()));
-		return new PhoenixFrame(null, null, topic, "presence_diff", payload);
+		StringBuilder json = new StringBuilder(128 * (diff.joins().size() + diff.leaves().size()) + 32);
+		json.append("{\"joins\":");
+		appendByKey(json, diff.joins());
+		json.append(",\"leaves\":");
+		appendByKey(json, diff.leaves());
+		json.append('}');
+		return new PhoenixFrame(null, null, topic, "presence_diff", raw(json.toString()));
 	}
 
-	private ObjectNode byKey(Map<String, List<Presence>> presences) {
-		ObjectNode byKey = this.mapper.createObjectNode();
-		presences.forEach((key, ofKey) -> {
-			ArrayNode array = this.mapper.createArrayNode();
-			ofKey.forEach((presence) -> array.add(meta(presence)));
-			byKey.putObject(key).set("metas", array);
-		});
-		return byKey;
+	/**
+	 * {@code {"key":{"metas":[meta, ...]}, ...}}.
+	 */
+	private static void appendByKey(StringBuilder json, Map<String, List<Presence>> presences) {
+		json.append('{');
+		boolean firstKey = true;
+		for (Map.Entry<String, List<Presence>> ofKey : presences.entrySet()) {
+			if (!firstKey) {
+				json.append(',');
+			}
+			firstKey = false;
+			appendString(json, ofKey.getKey());
+			json.append(":{\"metas\":[");
+			boolean firstMeta = true;
+			for (Presence presence : ofKey.getValue()) {
+				if (!firstMeta) {
+					json.append(',');
+				}
+				firstMeta = false;
+				appendMeta(json, presence);
+			}
+			json.append("]}");
+		}
+		json.append('}');
 	}
 
 	/**
 	 * A presence as clients see it: its state with {@code phx_ref} (and
-	 * {@code phx_ref_prev}) added. The state's JSON is spliced in as it is, never parsed:
-	 * the node is raw JSON that every serializer writes as it stands, and it is never
-	 * changed once built, so it may be shared by the frames of several threads.
+	 * {@code phx_ref_prev}) added. The state's JSON is spliced in as it is, never parsed.
 	 */
-	JsonNode meta(Presence presence) {
+	private static void appendMeta(StringBuilder json, Presence presence) {
 		String state = presence.encodedState().json();
-		StringBuilder meta = new StringBuilder(state.length() + 64);
 		// a state is one compact JSON object: all but its closing brace, then the refs
 		// (a state holds none: clients' are dropped when they track, PresenceService
 		// refuses them)
-		meta.append(state, 0, state.length() - 1);
+		json.append(state, 0, state.length() - 1);
 		if (state.length() > 2) {
-			meta.append(',');
+			json.append(',');
 		}
-		meta.append("\"phx_ref\":").append(this.mapper.writeValueAsString(presence.ref()));
+		json.append("\"phx_ref\":");
+		appendString(json, presence.ref());
 		if (presence.previousRef() != null) {
-			meta.append(",\"phx_ref_prev\":").append(this.mapper.writeValueAsString(presence.previousRef()));
+			json.append(",\"phx_ref_prev\":");
+			appendString(json, presence.previousRef());
 		}
-		meta.append('}');
-		return raw(meta.toString());
+		json.append('}');
+	}
+
+	private static void appendString(StringBuilder json, String value) {
+		json.append('"');
+		JsonStringEncoder.getInstance().quoteAsString(value, json);
+		json.append('"');
 	}
 
 	/**

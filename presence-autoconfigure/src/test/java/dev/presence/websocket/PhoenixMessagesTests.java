@@ -57,4 +57,19 @@ class PhoenixMessagesTests {
 			.isEqualTo(this.mapper.readTree("{\"n\":1,\"phx_ref\":\"a\\\"b\\\\c\"}"));
 	}
 
+	@Test
+	void diffWritesKeysAsJsonStrings() {
+		// given keys that JSON must escape (keys are chosen by clients)
+		Presence presence = new Presence("r1", null, PresenceState.fromJson("{\"n\":1}"));
+		Map<String, List<Presence>> joins = new LinkedHashMap<>();
+		joins.put("a\"b\\c\n", List.of(presence));
+		joins.put("ü 🙂", List.of(presence));
+		// when a diff is encoded
+		String text = new V2JsonSerializer(this.mapper)
+			.encode(this.messages.diff("realtime:room", new PresenceDiff(joins, Map.of())));
+		// then it is valid JSON that reads back the same keys
+		assertThat(this.mapper.readTree(text).get(4).get("joins").propertyNames()).containsExactly("a\"b\\c\n",
+				"ü 🙂");
+	}
+
 }
