@@ -26,7 +26,8 @@ class LoadDriverSmokeTests {
 		String printed = output.toString(StandardCharsets.UTF_8);
 		System.out.println(printed);
 		assertThat(rows).extracting(Row::scenario)
-			.containsExactly("mass-join", "many-topics", "idle", "cross-node", "round-trips", "track-rate");
+			.containsExactly("mass-join", "many-topics", "idle", "cross-node", "cross-node-updates", "round-trips",
+					"track-rate", "large-state");
 		assertThat(rows).as(printed).allSatisfy((row) -> assertThat(row.ok()).as(row.markdown()).isTrue());
 		assertThat(printed).contains(Row.HEADER);
 	}
