@@ -178,19 +178,7 @@ final class ClientOutbox {
 			close(CloseStatus.SESSION_NOT_RELIABLE);
 			return false;
 		}
-		this.writeStartedNanos = System.nanoTime();
-		try {
-			this.writer.write(frame, more);
-			return true;
-		}
-		catch (IOException | RuntimeException ex) {
-			logger.debug("Could not send to connection " + this.session.getId() + ", closing it: " + ex);
-			close(CloseStatus.SESSION_NOT_RELIABLE);
-			return false;
-		}
-		finally {
-			this.writeStartedNanos = 0;
-		}
+		return timed(() -> this.writer.write(frame, more));
 	}
 
 	/**
@@ -198,9 +186,18 @@ final class ClientOutbox {
 	 * @return whether it went well; if not, the client is being closed
 	 */
 	private boolean flush() {
+		return timed(this.writer::flush);
+	}
+
+	/**
+	 * Run a write, watched by {@link #closeIfStuck(long)}; a failed write closes the
+	 * client.
+	 * @return whether it went well
+	 */
+	private boolean timed(Write write) {
 		this.writeStartedNanos = System.nanoTime();
 		try {
-			this.writer.flush();
+			write.run();
 			return true;
 		}
 		catch (IOException | RuntimeException ex) {
@@ -255,6 +252,13 @@ final class ClientOutbox {
 			}
 		});
 		return true;
+	}
+
+	@FunctionalInterface
+	private interface Write {
+
+		void run() throws IOException;
+
 	}
 
 }

@@ -1,5 +1,7 @@
 package dev.presence.websocket;
 
+import java.nio.charset.StandardCharsets;
+
 /**
  * Turns text WebSocket frames into {@link PhoenixFrame}s and back, for one {@code vsn} of
  * the Phoenix protocol. Implementations are stateless and thread-safe.
@@ -21,20 +23,19 @@ public interface PhoenixSerializer {
 	PhoenixFrame decode(String text);
 
 	/**
+	 * Write a frame as the bytes that travel, once for every session it goes to.
+	 * @param frame the frame
+	 * @return the UTF-8 text of a WebSocket frame
+	 */
+	byte[] encodeUtf8(PhoenixFrame frame);
+
+	/**
 	 * Write a frame.
 	 * @param frame the frame
 	 * @return the text of a WebSocket frame
 	 */
-	String encode(PhoenixFrame frame);
-
-	/**
-	 * Write a frame as the bytes that travel: the UTF-8 of {@link #encode(PhoenixFrame)}.
-	 * Implementations should write UTF-8 directly rather than through a {@code String}.
-	 * @param frame the frame
-	 * @return the UTF-8 text of a WebSocket frame
-	 */
-	default byte[] encodeUtf8(PhoenixFrame frame) {
-		return encode(frame).getBytes(java.nio.charset.StandardCharsets.UTF_8);
+	default String encode(PhoenixFrame frame) {
+		return new String(encodeUtf8(frame), StandardCharsets.UTF_8);
 	}
 
 }

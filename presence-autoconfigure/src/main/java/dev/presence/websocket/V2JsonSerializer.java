@@ -49,16 +49,6 @@ public final class V2JsonSerializer implements PhoenixSerializer {
 	}
 
 	@Override
-	public String encode(PhoenixFrame frame) {
-		try {
-			return this.mapper.writeValueAsString(tree(frame));
-		}
-		catch (JacksonException ex) {
-			throw new IllegalStateException("Could not encode " + frame, ex);
-		}
-	}
-
-	@Override
 	public byte[] encodeUtf8(PhoenixFrame frame) {
 		try {
 			return this.mapper.writeValueAsBytes(tree(frame));
