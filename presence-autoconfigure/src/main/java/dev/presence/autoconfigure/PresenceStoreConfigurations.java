@@ -4,6 +4,8 @@ import io.lettuce.core.AbstractRedisClient;
 import io.lettuce.core.RedisClient;
 import tools.jackson.databind.json.JsonMapper;
 
+import org.apache.commons.logging.Log;
+import org.apache.commons.logging.LogFactory;
 import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnBean;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnClass;
@@ -25,6 +27,8 @@ import dev.presence.redis.RedisPresenceStore;
  * in order: Redis when a Lettuce connection factory exists, else memory.
  */
 final class PresenceStoreConfigurations {
+
+	private static final Log logger = LogFactory.getLog(PresenceStoreConfigurations.class);
 
 	private PresenceStoreConfigurations() {
 	}
@@ -63,6 +67,8 @@ final class PresenceStoreConfigurations {
 		@Bean
 		@ConditionalOnMissingBean(PresenceStore.class)
 		InMemoryPresenceStore inMemoryPresenceStore(PresenceNode node) {
+			logger.info("Presence store of node '" + node.id() + "': in memory (presence.store=memory, or no "
+					+ "Redis connection factory); presence is not shared with other nodes and ends with this one");
 			return new InMemoryPresenceStore(node.id());
 		}
 

@@ -23,6 +23,7 @@ import dev.presence.core.PresenceSnapshot;
 import dev.presence.core.PresenceStore;
 import io.lettuce.core.AbstractRedisClient;
 import io.lettuce.core.RedisClient;
+import io.lettuce.core.RedisConnectionException;
 import io.lettuce.core.RedisConnectionStateListener;
 import io.lettuce.core.ScriptOutputType;
 import io.lettuce.core.api.StatefulConnection;
@@ -736,7 +737,14 @@ public final class RedisPresenceStore implements PresenceStore, SmartLifecycle {
 			if (this.connections != null) {
 				return;
 			}
-			Connections connections = connect();
+			Connections connections;
+			try {
+				connections = connect();
+			}
+			catch (RedisConnectionException ex) {
+				throw new PresenceStoreUnavailableException("The presence store of node '" + this.nodeId
+						+ "' cannot connect to Redis: " + ex.getMessage(), ex);
+			}
 			try {
 				loadScripts(connections);
 			}
