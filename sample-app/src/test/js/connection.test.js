@@ -1,4 +1,4 @@
-// PROTOCOL.md §6, the connection cases: the wire itself (1, 23), leaving by disconnect or crash (13),
+// docs/protocol.md §6, the connection cases: the wire itself (1, 23), leaving by disconnect or crash (13),
 // heartbeats (18), a dropped connection (19) and a join that is never answered (21).
 // The wire is seen and cut through a small TCP proxy (helpers/wire-proxy.js).
 
@@ -113,7 +113,7 @@ for (const vsn of VSNS) {
     test(`case 18 heartbeats are answered [vsn ${vsn}]`, async (t) => {
       const kase = openCase(t, vsn);
       const log = [];
-      // PROTOCOL.md uses 300 ms; the client's reply deadline equals the interval, and 300 ms proved
+      // a 300 ms interval would do in principle; the client's reply deadline equals the interval, and 300 ms proved
       // too tight for a cold server sharing two CPUs with the whole suite. 1 s still checks the same.
       const sb = kase.client({ realtime: { heartbeatIntervalMs: 1000, heartbeatCallback: (status) => log.push(status) } });
       const a = kase.member(topicName('c18'), { client: sb });

@@ -1,4 +1,4 @@
-// PROTOCOL.md §6 cases where this server decides for itself ("Decisions for this project"):
+// docs/protocol.md §6 cases where this server decides for itself (§7):
 // 17 (we coalesce instead of closing at the 6th message), 20 (private channels refused, at once),
 // 22 (a track over presence.limits.max-state-size closes the channel with a system error).
 

@@ -1,4 +1,4 @@
-// Smoke case with the official Phoenix JS client (phoenix@1.8.16, PROTOCOL.md appendix A): two
+// Smoke case with the official Phoenix JS client (phoenix@1.8.16): two
 // sockets join the same realtime topic, track through a raw `presence` push, see each other through
 // phoenix's own Presence class, then one leaves.
 

@@ -1,4 +1,4 @@
-// PROTOCOL.md §6, the presence cases: what supabase-js applications see through
+// docs/protocol.md §6, the presence cases: what supabase-js applications see through
 // sync / join / leave and presenceState(). Cases 2–12, 14–16 and 24, under both serializers.
 
 import { describe, test } from 'node:test';

@@ -16,7 +16,7 @@ export const PRESENCE_URL = process.env.PRESENCE_URL ?? 'http://127.0.0.1:8080';
  */
 export const PRESENCE_URL_B = process.env.PRESENCE_URL_B;
 
-/** Serializer versions every case runs under (PROTOCOL.md §1.3). */
+/** Serializer versions every case runs under (docs/protocol.md §1.3). */
 export const VSNS = ['2.0.0', '1.0.0'];
 
 export const API_KEY = 'anon-key';
@@ -225,7 +225,7 @@ export function eventNames(events) {
 /**
  * Orders a case's observations: a new client tracks a fresh key on `topic` and the call waits until
  * every observer has seen its join. Diffs of one topic reach a member in the order they were
- * applied (PROTOCOL.md §5.3), so everything an observer was going to be told about earlier changes
+ * applied (docs/protocol.md §5.3), so everything an observer was going to be told about earlier changes
  * came before that join. Returns, per observer, the position of that join in its event log.
  */
 export async function barrier(kase, topic, ...observers) {
@@ -242,7 +242,7 @@ export async function barrier(kase, topic, ...observers) {
   return positions;
 }
 
-/** A Phoenix message in either serializer's form (PROTOCOL.md §1.3) as {joinRef, ref, topic, event, payload}. */
+/** A Phoenix message in either serializer's form (docs/protocol.md §1.3) as {joinRef, ref, topic, event, payload}. */
 export function decodeMessage(json) {
   if (Array.isArray(json)) {
     const [joinRef, ref, topic, event, payload] = json;

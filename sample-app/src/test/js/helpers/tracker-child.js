@@ -1,5 +1,5 @@
 // A separate process that joins a topic, tracks one presence and then stays connected until it is
-// killed (PROTOCOL.md §6 case 13, "killing A's process"). Prints "TRACKED <reply>" once tracked.
+// killed (docs/protocol.md §6 case 13, "killing A's process"). Prints "TRACKED <reply>" once tracked.
 //
 // Environment: PRESENCE_URL, VSN, TOPIC, KEY.
 

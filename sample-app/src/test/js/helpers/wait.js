@@ -35,7 +35,7 @@ export async function waitFor(predicate, { timeout = DEFAULT_WAIT_MS, interval =
 }
 
 /**
- * A fixed window in which the caller expects nothing to happen (case 9 of PROTOCOL.md §6):
+ * A fixed window in which the caller expects nothing to happen (case 9 of docs/protocol.md §6):
  * the only place a test waits for a set time instead of a condition.
  */
 export async function quietPeriod(ms = 500) {

@@ -3,7 +3,7 @@
 // can cut every connection (as a dropped network would), can hold new connections until released,
 // and can stop forwarding server→client bytes after the upgrade (a server that never answers).
 //
-// Only used by the cases that are about the wire itself (PROTOCOL.md §6 cases 1, 19, 21, 23).
+// Only used by the cases that are about the wire itself (docs/protocol.md §6 cases 1, 19, 21, 23).
 
 import net from 'node:net';
 

@@ -8,7 +8,7 @@ import java.util.Map;
 
 /**
  * A client's copy of one channel's presences, kept the way the Phoenix client keeps it
- * (PROTOCOL.md §3.6): diffs that arrive before the first {@code presence_state} are held
+ * (docs/protocol.md §3.6): diffs that arrive before the first {@code presence_state} are held
  * back, refs are the only identity. Touched only by the event loop thread of its client,
  * except {@link #reachedAt()}.
  */

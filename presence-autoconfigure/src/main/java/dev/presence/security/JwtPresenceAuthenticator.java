@@ -32,7 +32,7 @@ import tools.jackson.databind.json.JsonMapper;
 
 /**
  * Authenticates clients with the application's {@link JwtDecoder}, as Supabase does
- * (PROTOCOL.md §2.2, §2.4): the channel's {@code access_token} if it has one, else the
+ * (docs/protocol.md §2.2, §2.4): the channel's {@code access_token} if it has one, else the
  * connection's {@code apikey}, else the principal Spring Security authenticated the
  * handshake with. A token is required to be a JWT that the decoder accepts, that carries
  * the required claims ({@code exp} by default) and that has not expired; the identity is

@@ -8,7 +8,7 @@ import org.jspecify.annotations.Nullable;
  * Establishes who a client is from what the Supabase client sends: the principal of the
  * WebSocket handshake (when Spring Security authenticated it), the {@code apikey} query
  * parameter of the connection, and the {@code access_token} of a join or of an
- * {@code access_token} push (PROTOCOL.md §1.1, §2.2, §2.8).
+ * {@code access_token} push (docs/protocol.md §1.1, §2.2, §2.8).
  */
 @FunctionalInterface
 public interface PresenceAuthenticator {

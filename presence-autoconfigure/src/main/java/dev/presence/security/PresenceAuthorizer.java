@@ -32,7 +32,7 @@ public interface PresenceAuthorizer {
 	}
 
 	/**
-	 * The default: every public topic, no private one (PROTOCOL.md §5.5).
+	 * The default: every public topic, no private one (docs/protocol.md §5.5).
 	 * @return the authorizer
 	 */
 	static PresenceAuthorizer publicTopicsOnly() {

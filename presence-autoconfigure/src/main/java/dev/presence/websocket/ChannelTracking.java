@@ -22,7 +22,7 @@ import tools.jackson.databind.node.ObjectNode;
 
 /**
  * The {@code presence} pushes of one connection's channels: track and untrack with the
- * semantics of PROTOCOL.md §3.3, and their limits.
+ * semantics of docs/protocol.md §3.3, and their limits.
  * <p>
  * Rather than closing a channel at the sixth message in 30 s as Supabase does, re-tracks
  * that follow the last stored one within the coalesce window are answered at once and
@@ -55,7 +55,7 @@ final class ChannelTracking {
 	CompletableFuture<Void> presence(PhoenixChannel channel, PhoenixFrame frame) {
 		JsonNode event = frame.payload().get("event");
 		if (event == null || event.isNull()) {
-			// Supabase answers ok and does nothing, and does not count it (PROTOCOL.md §3.2)
+			// Supabase answers ok and does nothing, and does not count it (docs/protocol.md §3.2)
 			reply(channel, frame, null);
 			return PhoenixConnection.DONE;
 		}
@@ -224,7 +224,7 @@ final class ChannelTracking {
 
 	/**
 	 * A track turns presence on for a channel that joined without it, and then sends the
-	 * channel the state it has not seen (PROTOCOL.md §3.3, §7 item 1).
+	 * channel the state it has not seen (docs/protocol.md §3.3, §7 item 1).
 	 */
 	private void enablePresence(PhoenixChannel channel) {
 		TopicReplica replica = channel.replica();

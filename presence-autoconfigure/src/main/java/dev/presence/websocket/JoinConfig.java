@@ -7,7 +7,7 @@ import org.jspecify.annotations.Nullable;
 import tools.jackson.databind.JsonNode;
 
 /**
- * What a {@code phx_join} asks for (PROTOCOL.md §2.2), with Supabase's leniency: a missing
+ * What a {@code phx_join} asks for (docs/protocol.md §2.2), with Supabase's leniency: a missing
  * {@code config} means the defaults, booleans may be the strings {@code "true"} and
  * {@code "false"}, and a missing, {@code null} or empty presence key means "make one".
  * The one exception is {@code config.private}: a value that is not a boolean is refused,
@@ -87,7 +87,7 @@ record JoinConfig(@Nullable String key, @Nullable String accessToken, boolean pr
 		if (flag != null) {
 			return flag;
 		}
-		// Supabase only logs an unparsable flag and goes on with the default (PROTOCOL.md §2.2)
+		// Supabase only logs an unparsable flag and goes on with the default (docs/protocol.md §2.2)
 		return false;
 	}
 

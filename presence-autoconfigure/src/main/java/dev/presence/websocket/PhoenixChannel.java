@@ -69,7 +69,7 @@ final class PhoenixChannel {
 
 	/**
 	 * The topic as it travels on the wire, from the topic the store knows: private topics
-	 * live apart from public ones of the same name (PROTOCOL.md §5.6).
+	 * live apart from public ones of the same name (docs/protocol.md §5.6).
 	 */
 	static String wireTopic(String storeTopic) {
 		return storeTopic.startsWith(PRIVATE_PREFIX) ? storeTopic.substring(PRIVATE_PREFIX.length()) : storeTopic;

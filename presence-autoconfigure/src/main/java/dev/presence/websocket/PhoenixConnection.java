@@ -28,7 +28,7 @@ import tools.jackson.databind.JsonNode;
 
 /**
  * One WebSocket connection speaking the Phoenix protocol: its joined channels, and the
- * handling of every frame it sends (PROTOCOL.md §1–§4).
+ * handling of every frame it sends (docs/protocol.md §1–§4).
  * <p>
  * Frames are handled one at a time in the order they arrived, each after the previous
  * one's store operation completed, so a track never overtakes the join before it and the
@@ -195,7 +195,7 @@ final class PhoenixConnection {
 		}
 		if (PhoenixMessages.PHOENIX_TOPIC.equals(frame.topic()) && "heartbeat".equals(frame.event())) {
 			// answered at once, not behind channel work: the client only matches the ref
-			// (PROTOCOL.md §1.5), and a late reply makes it drop the connection
+			// (docs/protocol.md §1.5), and a late reply makes it drop the connection
 			send(this.messages.ok(null, frame.ref(), frame.topic()));
 			return;
 		}
@@ -291,7 +291,7 @@ final class PhoenixConnection {
 			return DONE;
 		}
 		if (frame.joinRef() != null && !frame.joinRef().equals(channel.joinRef())) {
-			// a push for an earlier join of this topic: Phoenix drops it silently (PROTOCOL.md §2.6)
+			// a push for an earlier join of this topic: Phoenix drops it silently (docs/protocol.md §2.6)
 			return DONE;
 		}
 		switch (frame.event()) {
@@ -433,7 +433,7 @@ final class PhoenixConnection {
 	}
 
 	/**
-	 * A new token for a joined channel (PROTOCOL.md §2.8): no reply, but a token that is
+	 * A new token for a joined channel (docs/protocol.md §2.8): no reply, but a token that is
 	 * refused, or that no longer allows the topic, closes the channel.
 	 */
 	private CompletableFuture<Void> refreshToken(PhoenixChannel channel, PhoenixFrame frame) {
@@ -474,7 +474,7 @@ final class PhoenixConnection {
 
 	/**
 	 * Close a channel from the server side: a {@code system} error, then {@code phx_close}
-	 * (PROTOCOL.md §4.2).
+	 * (docs/protocol.md §4.2).
 	 */
 	CompletableFuture<Void> shutDown(PhoenixChannel channel, String message) {
 		send(this.messages.system(channel.joinRef(), channel.topic(), message));

@@ -13,7 +13,7 @@ import org.springframework.web.socket.server.HandshakeInterceptor;
 import org.springframework.web.util.UriComponentsBuilder;
 
 /**
- * Chooses the serializer from the {@code vsn} query parameter (PROTOCOL.md §1.3): none
+ * Chooses the serializer from the {@code vsn} query parameter (docs/protocol.md §1.3): none
  * means {@code 1.0.0} as in Phoenix, {@code 1.x} and {@code 2.x} are served, anything else
  * is refused with {@code 400} and a JSON error before the upgrade.
  */

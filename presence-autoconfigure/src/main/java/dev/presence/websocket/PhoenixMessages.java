@@ -14,7 +14,7 @@ import tools.jackson.databind.node.ObjectNode;
 import tools.jackson.databind.util.RawValue;
 
 /**
- * Builds the frames the server sends (PROTOCOL.md §2–§5): replies, presence state and
+ * Builds the frames the server sends (docs/protocol.md §2–§5): replies, presence state and
  * diff payloads, {@code system} messages.
  */
 final class PhoenixMessages {

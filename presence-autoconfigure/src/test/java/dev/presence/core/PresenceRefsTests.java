@@ -21,7 +21,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 /**
  * Tests for {@link PresenceRefs}: {@code phx_ref}s and the version 1 UUIDs of default
- * presence keys (PROTOCOL.md §3.3).
+ * presence keys (docs/protocol.md §3.3).
  */
 class PresenceRefsTests {
 

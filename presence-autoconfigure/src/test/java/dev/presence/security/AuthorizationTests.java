@@ -27,7 +27,7 @@ import static org.awaitility.Awaitility.await;
 
 /**
  * An application's {@link PresenceAuthorizer} deciding who joins which topic and tracks
- * what (PROTOCOL.md §5.5, §5.6). Clients are named by their {@code apikey} here, by a
+ * what (docs/protocol.md §5.5, §5.6). Clients are named by their {@code apikey} here, by a
  * test authenticator.
  */
 @SpringBootTest(classes = AuthorizationTests.TestApplication.class, webEnvironment = WebEnvironment.RANDOM_PORT,

@@ -28,7 +28,7 @@ import static org.awaitility.Awaitility.await;
 
 /**
  * Clients authenticated by JWT through the application's {@link JwtDecoder}
- * (PROTOCOL.md §2.2, §2.4, §2.8), with presence keys bound to the {@code sub} claim.
+ * (docs/protocol.md §2.2, §2.4, §2.8), with presence keys bound to the {@code sub} claim.
  */
 @SpringBootTest(classes = JwtAuthenticationTests.TestApplication.class, webEnvironment = WebEnvironment.RANDOM_PORT,
 		properties = { "presence.store=memory", "presence.security.key-binding=claim" })

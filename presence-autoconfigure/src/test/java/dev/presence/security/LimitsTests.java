@@ -30,7 +30,7 @@ import static org.assertj.core.api.Assertions.assertThatExceptionOfType;
 import static org.awaitility.Awaitility.await;
 
 /**
- * Every limit of {@code presence.limits.*} (PROTOCOL.md §5.1), set small, and what a
+ * Every limit of {@code presence.limits.*} (docs/protocol.md §5.1), set small, and what a
  * client sees when it passes it.
  */
 class LimitsTests {

@@ -34,7 +34,7 @@ import static org.awaitility.Awaitility.await;
  * A real WebSocket client ({@code java.net.http}) speaking raw {@code vsn=2.0.0} Phoenix
  * frames: it keeps every frame it receives for assertions to take in order or by
  * condition, and folds the {@code presence_state} and {@code presence_diff} frames of
- * each topic into the state a Supabase client would show (PROTOCOL.md §3.6).
+ * each topic into the state a Supabase client would show (docs/protocol.md §3.6).
  */
 final class PhoenixSocket implements WebSocket.Listener {
 

@@ -15,7 +15,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 /**
  * Tests for the presence frames of {@link PhoenixMessages}: metas are the tracked JSON
- * with the refs added (PROTOCOL.md §3.3), spliced from the state's encoding.
+ * with the refs added (docs/protocol.md §3.3), spliced from the state's encoding.
  */
 class PhoenixMessagesTests {
 

@@ -58,7 +58,7 @@ import static org.awaitility.Awaitility.await;
 
 /**
  * The WebSocket endpoint against real WebSocket clients sending raw Phoenix frames
- * (PROTOCOL.md §1–§5), on a real server with the in-memory store.
+ * (docs/protocol.md §1–§5), on a real server with the in-memory store.
  */
 @SpringBootTest(classes = PhoenixProtocolTests.TestApplication.class, webEnvironment = WebEnvironment.RANDOM_PORT,
 		properties = { "presence.store=memory", "presence.limits.max-state-size=1KB",

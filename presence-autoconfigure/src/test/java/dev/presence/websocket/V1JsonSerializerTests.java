@@ -18,7 +18,7 @@ import static org.junit.jupiter.params.provider.Arguments.arguments;
 
 /**
  * Tests for {@link V1JsonSerializer}: the {@code {"topic","event","payload","ref","join_ref"}}
- * objects of PROTOCOL.md §1.3, written without {@code join_ref} as Phoenix does.
+ * objects of docs/protocol.md §1.3, written without {@code join_ref} as Phoenix does.
  */
 class V1JsonSerializerTests {
 
@@ -27,7 +27,7 @@ class V1JsonSerializerTests {
 	private final V1JsonSerializer serializer = new V1JsonSerializer(this.mapper);
 
 	/**
-	 * Every frame kind of PROTOCOL.md in the 1.0.0 object form, with its join ref.
+	 * Every frame kind of docs/protocol.md in the 1.0.0 object form, with its join ref.
 	 */
 	static Stream<Arguments> frames() {
 		return Stream.of(
@@ -98,7 +98,7 @@ class V1JsonSerializerTests {
 
 	@Test
 	void observedClientFramesAreRead() {
-		// given the frames of PROTOCOL.md §1.3 [observed]
+		// given the frames of docs/protocol.md §1.3
 		String join = """
 				{"topic":"realtime:room_01","event":"phx_join","payload":{"config":{}},"ref":"6","join_ref":"6"}""";
 		String heartbeat = """

@@ -17,7 +17,7 @@ import static org.junit.jupiter.params.provider.Arguments.arguments;
 
 /**
  * Tests for {@link V2JsonSerializer}: the {@code [join_ref, ref, topic, event, payload]}
- * frames of PROTOCOL.md §1.3.
+ * frames of docs/protocol.md §1.3.
  */
 class V2JsonSerializerTests {
 
@@ -26,7 +26,7 @@ class V2JsonSerializerTests {
 	private final V2JsonSerializer serializer = new V2JsonSerializer(this.mapper);
 
 	/**
-	 * Every frame kind of PROTOCOL.md, in the text form the client and server write.
+	 * Every frame kind of docs/protocol.md, in the text form the client and server write.
 	 */
 	static Stream<Arguments> frames() {
 		return Stream.of(
@@ -120,7 +120,7 @@ class V2JsonSerializerTests {
 				json("{\"status\":\"ok\",\"response\":{\"postgres_changes\":[]}}"));
 		// when it is encoded
 		String text = this.serializer.encode(frame);
-		// then it is the array of PROTOCOL.md §2.3
+		// then it is the array of docs/protocol.md §2.3
 		assertThat(text).isEqualTo(
 				"[\"6\",\"6\",\"realtime:room_01\",\"phx_reply\",{\"status\":\"ok\",\"response\":{\"postgres_changes\":[]}}]");
 	}

@@ -27,7 +27,7 @@ import org.springframework.test.context.DynamicPropertyRegistry;
 import org.springframework.test.context.DynamicPropertySource;
 
 /**
- * Runs the client conformance suite of {@code src/test/js} (PROTOCOL.md §6, with the unmodified
+ * Runs the client conformance suite of {@code src/test/js} (docs/protocol.md §6, with the unmodified
  * {@code @supabase/supabase-js} and {@code phoenix} clients under Node's test runner) against the
  * sample application on a random port, backed by a real {@code redis-server}, and reports every
  * JavaScript case as its own JUnit test.

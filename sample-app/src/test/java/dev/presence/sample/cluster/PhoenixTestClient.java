@@ -22,7 +22,7 @@ import tools.jackson.databind.json.JsonMapper;
  * A raw Phoenix Channels client (vsn 2.0.0) for tests: it sends {@code phx_join},
  * {@code presence} and {@code phx_leave} frames, never answers the server, records every
  * frame it receives and keeps, per joined topic, the presence state exactly as the
- * Supabase client does (PROTOCOL.md §3.6).
+ * Supabase client does (docs/protocol.md §3.6).
  * <p>
  * Methods that push a frame wait for its {@code phx_reply} and fail on an error reply.
  * Thread-safe; pushes are serialised.
@@ -305,7 +305,7 @@ final class PhoenixTestClient implements AutoCloseable {
 	}
 
 	/**
-	 * The presence state of one joined topic, maintained by the algorithm of PROTOCOL.md
+	 * The presence state of one joined topic, maintained by the algorithm of docs/protocol.md
 	 * §3.6: diffs are queued until the first {@code presence_state} of the join, a state is
 	 * turned into a diff against the local state, joins are applied before leaves, and the
 	 * {@code phx_ref} is the only identity.
