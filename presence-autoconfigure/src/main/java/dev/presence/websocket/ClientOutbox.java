@@ -12,7 +12,8 @@ import org.springframework.web.socket.WebSocketSession;
 import dev.presence.core.PresenceMonitor;
 
 /**
- * What is on its way to one client. Callers never wait: frames are queued and written one
+ * The servlet transport of one client ({@link ClientTransport}): what is on its way to
+ * it, over a Spring {@code WebSocketSession}. Callers never wait: frames are queued and written one
  * at a time, in order, by a thread of the send pool, so a client that stops reading can
  * block neither a topic's fan-out nor anyone else. What has queued up by the time the
  * writer comes goes out as one batch of socket writes, not one write per frame (see
@@ -26,7 +27,7 @@ import dev.presence.core.PresenceMonitor;
  * big room) through to a client that keeps up; what the server holds for a client is at
  * most that frame, the frame being written and the send buffer.
  */
-final class ClientOutbox {
+final class ClientOutbox implements ClientTransport {
 
 	private static final Log logger = LogFactory.getLog(ClientOutbox.class);
 
@@ -74,11 +75,13 @@ final class ClientOutbox {
 		this.monitor = monitor;
 	}
 
-	/**
-	 * Queue a frame. Never blocks and never throws.
-	 * @param frame the frame, encoded
-	 */
-	void send(OutboundFrame.Encoded frame) {
+	@Override
+	public String id() {
+		return this.session.getId();
+	}
+
+	@Override
+	public void send(OutboundFrame.Encoded frame) {
 		long bytes = frame.bytes();
 		boolean tooSlow;
 		synchronized (this) {
@@ -210,11 +213,8 @@ final class ClientOutbox {
 		}
 	}
 
-	/**
-	 * Close the client when a write has been blocked past the send time limit.
-	 * @param now the current {@link System#nanoTime()}
-	 */
-	void closeIfStuck(long now) {
+	@Override
+	public void closeIfStuck(long now) {
 		long started = this.writeStartedNanos;
 		if (started != 0 && now - started > this.sendTimeLimitNanos) {
 			tooSlow("one write took longer than the send time limit");
@@ -226,6 +226,11 @@ final class ClientOutbox {
 			logger.info("Closing connection " + this.session.getId() + ", it does not keep up: " + why);
 			this.monitor.slowClientClosed();
 		}
+	}
+
+	@Override
+	public boolean close(int status, String reason) {
+		return close(new CloseStatus(status, reason));
 	}
 
 	/**

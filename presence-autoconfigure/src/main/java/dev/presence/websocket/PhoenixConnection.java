@@ -16,8 +16,6 @@ import java.util.function.Supplier;
 import org.apache.commons.logging.Log;
 import org.apache.commons.logging.LogFactory;
 import org.jspecify.annotations.Nullable;
-import org.springframework.web.socket.CloseStatus;
-import org.springframework.web.socket.WebSocketSession;
 
 import dev.presence.core.LogValues;
 import dev.presence.core.Presence;
@@ -27,8 +25,9 @@ import dev.presence.security.PresenceIdentity;
 import tools.jackson.databind.JsonNode;
 
 /**
- * One WebSocket connection speaking the Phoenix protocol: its joined channels, and the
- * handling of every frame it sends (docs/protocol.md §1–§4).
+ * One connection speaking the Phoenix protocol: its joined channels, and the handling of
+ * every frame it sends (docs/protocol.md §1–§4). It knows its transport only as a
+ * {@link ClientTransport}.
  * <p>
  * Frames are handled one at a time in the order they arrived, each after the previous
  * one's store operation completed, so a track never overtakes the join before it and the
@@ -43,9 +42,7 @@ final class PhoenixConnection {
 
 	static final CompletableFuture<Void> DONE = CompletableFuture.completedFuture(null);
 
-	private final WebSocketSession session;
-
-	private final ClientOutbox outbox;
+	private final ClientTransport transport;
 
 	private final PhoenixSerializer serializer;
 
@@ -78,10 +75,9 @@ final class PhoenixConnection {
 
 	private volatile long lastReceivedNanos = System.nanoTime();
 
-	PhoenixConnection(WebSocketSession session, PhoenixSerializer serializer, ConnectionServices services,
-			ClientOutbox outbox, @Nullable Principal principal, @Nullable String apiKey) {
-		this.session = session;
-		this.outbox = outbox;
+	PhoenixConnection(ClientTransport transport, PhoenixSerializer serializer, ConnectionServices services,
+			@Nullable Principal principal, @Nullable String apiKey) {
+		this.transport = transport;
 		this.serializer = serializer;
 		this.services = services;
 		this.messages = services.messages();
@@ -91,7 +87,7 @@ final class PhoenixConnection {
 	}
 
 	String id() {
-		return this.session.getId();
+		return this.transport.id();
 	}
 
 	/**
@@ -171,13 +167,13 @@ final class PhoenixConnection {
 
 	private void rejectOversizedFrame() {
 		this.services.monitor().frameRejected("frame-too-large");
-		closeSession(CloseStatus.TOO_BIG_TO_PROCESS.withReason("frame larger than the maximum frame size"));
+		close(ClientTransport.TOO_BIG, "frame larger than the maximum frame size");
 	}
 
 	private void receive(String text) {
 		if (this.pending.get() >= this.services.limits().maxPendingFrames()) {
 			this.services.monitor().frameRejected("too-many-pending");
-			closeSession(CloseStatus.POLICY_VIOLATION.withReason("too many frames waiting to be handled"));
+			close(ClientTransport.POLICY_VIOLATION, "too many frames waiting to be handled");
 			return;
 		}
 		PhoenixFrame frame;
@@ -531,22 +527,22 @@ final class PhoenixConnection {
 
 	void send(OutboundFrame frame) {
 		if (!this.closed) {
-			this.outbox.send(frame.encodedFor(this.serializer));
+			this.transport.send(frame.encodedFor(this.serializer));
 		}
 	}
 
 	/**
-	 * Close the WebSocket; its channels end when the container reports it closed.
+	 * Close the connection; its channels end when the transport reports it closed.
 	 */
-	void closeSession(CloseStatus status) {
-		this.outbox.close(status);
+	void close(int status, String reason) {
+		this.transport.close(status, reason);
 	}
 
 	/**
 	 * Close the client when a write to it has been blocked past the send time limit.
 	 */
 	void closeIfStuck(long now) {
-		this.outbox.closeIfStuck(now);
+		this.transport.closeIfStuck(now);
 	}
 
 }

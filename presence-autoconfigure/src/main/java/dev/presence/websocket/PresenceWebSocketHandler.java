@@ -107,8 +107,8 @@ public final class PresenceWebSocketHandler implements WebSocketHandler {
 				this.services.monitor());
 		String apiKey = (session.getUri() != null)
 				? UriComponentsBuilder.fromUri(session.getUri()).build().getQueryParams().getFirst("apikey") : null;
-		PhoenixConnection connection = new PhoenixConnection(session, serializer, this.services, outbox,
-				session.getPrincipal(), apiKey);
+		PhoenixConnection connection = new PhoenixConnection(outbox, serializer, this.services, session.getPrincipal(),
+				apiKey);
 		this.connections.put(session.getId(), connection);
 		if (logger.isDebugEnabled()) {
 			logger.debug("Connection " + session.getId() + " opened with vsn " + serializer.version());
@@ -128,7 +128,7 @@ public final class PresenceWebSocketHandler implements WebSocketHandler {
 				connection.closeIfStuck(now);
 				if (this.idleTimeoutNanos > 0 && now - connection.lastReceivedNanos() > this.idleTimeoutNanos) {
 					logger.debug("Closing connection " + connection.id() + ", silent past the idle timeout");
-					connection.closeSession(CloseStatus.POLICY_VIOLATION.withReason("idle timeout"));
+					connection.close(ClientTransport.POLICY_VIOLATION, "idle timeout");
 				}
 			}
 			catch (RuntimeException ex) {

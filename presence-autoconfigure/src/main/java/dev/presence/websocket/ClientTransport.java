@@ -1,0 +1,45 @@
+package dev.presence.websocket;
+
+/**
+ * What the Phoenix protocol needs of the connection it runs on: send an encoded text
+ * frame, close with a status and a reason. {@link PhoenixConnection} and everything behind
+ * it talk to this, never to the WebSocket API that carries the frames; the servlet
+ * transport's implementation is {@link ClientOutbox}. The handshake's facts (principal,
+ * API key) reach the connection when it is made.
+ */
+interface ClientTransport {
+
+	/** Status of a connection closed for breaking a rule (idle, too many pending frames). */
+	int POLICY_VIOLATION = 1008;
+
+	/** Status of a connection closed for a frame larger than the server reads. */
+	int TOO_BIG = 1009;
+
+	/**
+	 * The connection's id, for logs.
+	 */
+	String id();
+
+	/**
+	 * Queue a text frame for the client. Never blocks and never throws: a client that
+	 * cannot take it is closed.
+	 * @param frame the frame, encoded as UTF-8 once for every connection it goes to
+	 */
+	void send(OutboundFrame.Encoded frame);
+
+	/**
+	 * Close the connection, once; what is still queued is dropped. The protocol learns
+	 * that it closed from the transport, as for any other close.
+	 * @param status the WebSocket close status
+	 * @param reason the reason, for the client
+	 * @return whether this call closed it
+	 */
+	boolean close(int status, String reason);
+
+	/**
+	 * Close the client when a write to it has been blocked past the send time limit.
+	 * @param now the current {@link System#nanoTime()}
+	 */
+	void closeIfStuck(long now);
+
+}
