@@ -6,11 +6,11 @@ import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
+import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.boot.SpringBootConfiguration;
 import org.springframework.boot.autoconfigure.EnableAutoConfiguration;
 import org.springframework.boot.test.context.SpringBootTest;
@@ -18,12 +18,11 @@ import org.springframework.boot.test.context.SpringBootTest.WebEnvironment;
 import org.springframework.boot.test.system.CapturedOutput;
 import org.springframework.boot.test.system.OutputCaptureExtension;
 import org.springframework.boot.test.web.server.LocalServerPort;
-import org.springframework.test.context.DynamicPropertyRegistry;
-import org.springframework.test.context.DynamicPropertySource;
 
 import dev.presence.core.LogValues;
 import dev.presence.security.PhoenixSocket.Frames;
 import dev.presence.test.RedisServer;
+import dev.presence.test.ThrowawayRedis;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
@@ -34,6 +33,7 @@ import static org.awaitility.Awaitility.await;
  * they cause stay one line each, free of NUL bytes and of bounded length, whatever the
  * topic holds.
  */
+@ThrowawayRedis
 @SpringBootTest(classes = LogForgingTests.TestApplication.class, webEnvironment = WebEnvironment.RANDOM_PORT,
 		properties = { "spring.data.redis.timeout=500ms", "presence.timeout=500ms",
 				"logging.level.dev.presence.websocket.PresenceWebSocketHandler=debug",
@@ -44,26 +44,13 @@ class LogForgingTests {
 
 	private static final String FORGED = "12:00:00.000 WARN  [main] dev.presence.Admin - FORGED admin";
 
-	private static RedisServer redis;
+	@Autowired
+	private RedisServer redis;
 
 	@LocalServerPort
 	private int port;
 
 	private PhoenixSocket client;
-
-	@DynamicPropertySource
-	static void redisProperties(DynamicPropertyRegistry registry) {
-		redis = RedisServer.start();
-		registry.add("spring.data.redis.host", redis::host);
-		registry.add("spring.data.redis.port", redis::port);
-	}
-
-	@AfterAll
-	static void stopRedis() {
-		if (redis != null) {
-			redis.close();
-		}
-	}
 
 	@BeforeEach
 	void redisIsDownSoJoinsFailAndAreLogged() {

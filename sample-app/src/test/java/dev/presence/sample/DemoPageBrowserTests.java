@@ -6,17 +6,14 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.Test;
 
 import org.springframework.boot.test.context.SpringBootTest;
 import org.springframework.boot.test.context.SpringBootTest.WebEnvironment;
 import org.springframework.boot.test.web.server.LocalServerPort;
 import org.springframework.core.io.ClassPathResource;
-import org.springframework.test.context.DynamicPropertyRegistry;
-import org.springframework.test.context.DynamicPropertySource;
 
-import dev.presence.test.RedisServer;
+import dev.presence.test.ThrowawayRedis;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -30,29 +27,14 @@ import static org.assertj.core.api.Assertions.assertThat;
  * {@code node_modules} is missing or older than {@code package-lock.json}. Screenshots go to
  * {@code target/browser-screenshots}.
  */
+@ThrowawayRedis
 @SpringBootTest(classes = SampleApplication.class, webEnvironment = WebEnvironment.RANDOM_PORT)
 class DemoPageBrowserTests {
 
 	private static final Duration SCRIPT_TIMEOUT = Duration.ofMinutes(2);
 
-	private static RedisServer redis;
-
 	@LocalServerPort
 	private int port;
-
-	@DynamicPropertySource
-	static void redisProperties(DynamicPropertyRegistry registry) {
-		redis = RedisServer.start();
-		registry.add("spring.data.redis.host", redis::host);
-		registry.add("spring.data.redis.port", redis::port);
-	}
-
-	@AfterAll
-	static void stopRedis() {
-		if (redis != null) {
-			redis.close();
-		}
-	}
 
 	@Test
 	void twoVisitorsSeeEachOtherArriveChangeStatusAndLeave() throws Exception {

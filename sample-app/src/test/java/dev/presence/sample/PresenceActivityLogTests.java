@@ -5,8 +5,7 @@ import java.util.Map;
 
 import dev.presence.core.PresenceService;
 import dev.presence.core.TrackedPresence;
-import dev.presence.test.RedisServer;
-import org.junit.jupiter.api.AfterAll;
+import dev.presence.test.ThrowawayRedis;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 
@@ -15,8 +14,6 @@ import org.springframework.boot.test.context.SpringBootTest;
 import org.springframework.boot.test.context.SpringBootTest.WebEnvironment;
 import org.springframework.boot.test.system.CapturedOutput;
 import org.springframework.boot.test.system.OutputCaptureExtension;
-import org.springframework.test.context.DynamicPropertyRegistry;
-import org.springframework.test.context.DynamicPropertySource;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
@@ -25,30 +22,15 @@ import static org.awaitility.Awaitility.await;
  * The sample's {@code @EventListener} example logs who comes online and goes offline, one
  * line per change whatever the client put in its key and topic.
  */
+@ThrowawayRedis
 @SpringBootTest(classes = SampleApplication.class, webEnvironment = WebEnvironment.RANDOM_PORT)
 @ExtendWith(OutputCaptureExtension.class)
 class PresenceActivityLogTests {
 
 	private static final String FORGED = "12:00:00.000 INFO  [main] d.p.sample.PresenceActivityLog - root came online";
 
-	private static RedisServer redis;
-
 	@Autowired
 	private PresenceService presenceService;
-
-	@DynamicPropertySource
-	static void redisProperties(DynamicPropertyRegistry registry) {
-		redis = RedisServer.start();
-		registry.add("spring.data.redis.host", redis::host);
-		registry.add("spring.data.redis.port", redis::port);
-	}
-
-	@AfterAll
-	static void stopRedis() {
-		if (redis != null) {
-			redis.close();
-		}
-	}
 
 	@Test
 	void keyAndTopicWithLineBreaksAreLoggedOnOneLine(CapturedOutput output) {

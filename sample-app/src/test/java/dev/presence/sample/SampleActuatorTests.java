@@ -9,16 +9,13 @@ import java.util.Map;
 
 import dev.presence.core.PresenceService;
 import dev.presence.core.TrackedPresence;
-import dev.presence.test.RedisServer;
-import org.junit.jupiter.api.AfterAll;
+import dev.presence.test.ThrowawayRedis;
 import org.junit.jupiter.api.Test;
 
 import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.boot.test.context.SpringBootTest;
 import org.springframework.boot.test.context.SpringBootTest.WebEnvironment;
 import org.springframework.boot.test.web.server.LocalServerPort;
-import org.springframework.test.context.DynamicPropertyRegistry;
-import org.springframework.test.context.DynamicPropertySource;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -27,32 +24,17 @@ import static org.assertj.core.api.Assertions.assertThat;
  * {@code application.yml} against a real {@code redis-server}: health without details,
  * and nothing of who is online.
  */
+@ThrowawayRedis
 @SpringBootTest(classes = SampleApplication.class, webEnvironment = WebEnvironment.RANDOM_PORT)
 class SampleActuatorTests {
 
 	private static final HttpClient http = HttpClient.newHttpClient();
-
-	private static RedisServer redis;
 
 	@LocalServerPort
 	private int port;
 
 	@Autowired
 	private PresenceService presenceService;
-
-	@DynamicPropertySource
-	static void redisProperties(DynamicPropertyRegistry registry) {
-		redis = RedisServer.start();
-		registry.add("spring.data.redis.host", redis::host);
-		registry.add("spring.data.redis.port", redis::port);
-	}
-
-	@AfterAll
-	static void stopRedis() {
-		if (redis != null) {
-			redis.close();
-		}
-	}
 
 	@Test
 	void healthShowsTheStatusOnly() throws Exception {

@@ -13,8 +13,7 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import java.util.stream.Stream;
 
-import dev.presence.test.RedisServer;
-import org.junit.jupiter.api.AfterAll;
+import dev.presence.test.ThrowawayRedis;
 import org.junit.jupiter.api.DynamicTest;
 import org.junit.jupiter.api.TestFactory;
 import org.opentest4j.AssertionFailedError;
@@ -23,8 +22,6 @@ import org.opentest4j.TestAbortedException;
 import org.springframework.boot.test.context.SpringBootTest;
 import org.springframework.boot.test.context.SpringBootTest.WebEnvironment;
 import org.springframework.boot.test.web.server.LocalServerPort;
-import org.springframework.test.context.DynamicPropertyRegistry;
-import org.springframework.test.context.DynamicPropertySource;
 
 /**
  * Runs the client conformance suite of {@code src/test/js} (docs/protocol.md §6, with the unmodified
@@ -35,30 +32,15 @@ import org.springframework.test.context.DynamicPropertySource;
  * <p>Needs {@code node} (20 or later) and {@code npm} on the {@code PATH}; {@code npm ci} runs when
  * {@code node_modules} is missing or older than {@code package-lock.json}.
  */
+@ThrowawayRedis
 @SpringBootTest(classes = SampleApplication.class, webEnvironment = WebEnvironment.RANDOM_PORT,
 		properties = "presence.limits.max-state-size=4KB")
 class SupabaseClientConformanceTests {
 
 	private static final Duration SUITE_TIMEOUT = Duration.ofMinutes(5);
 
-	private static RedisServer redis;
-
 	@LocalServerPort
 	private int port;
-
-	@DynamicPropertySource
-	static void redisProperties(DynamicPropertyRegistry registry) {
-		redis = RedisServer.start();
-		registry.add("spring.data.redis.host", redis::host);
-		registry.add("spring.data.redis.port", redis::port);
-	}
-
-	@AfterAll
-	static void stopRedis() {
-		if (redis != null) {
-			redis.close();
-		}
-	}
 
 	@TestFactory
 	Stream<DynamicTest> supabaseClientConformance() throws Exception {
