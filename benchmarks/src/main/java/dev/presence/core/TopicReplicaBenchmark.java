@@ -6,6 +6,8 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 
 import org.jspecify.annotations.Nullable;
@@ -47,6 +49,13 @@ public class TopicReplicaBenchmark {
 
 	private TopicReplica replica;
 
+	// never fires in the benchmark: only a failed resync or a lost history schedule on it
+	private final ScheduledExecutorService timer = Executors.newSingleThreadScheduledExecutor((task) -> {
+		Thread thread = new Thread(task, "replica-benchmark-timer");
+		thread.setDaemon(true);
+		return thread;
+	});
+
 	private String[] currentRefs;
 
 	private long sequence;
@@ -68,7 +77,7 @@ public class TopicReplicaBenchmark {
 		PresenceEventPublisher events = new PresenceEventPublisher((event) -> {
 		}, (task) -> {
 		});
-		this.replica = new TopicReplica(TOPIC, "node-b", new SnapshotStore(snapshot), Runnable::run, events,
+		this.replica = new TopicReplica(TOPIC, "node-b", new SnapshotStore(snapshot), Runnable::run, this.timer, events,
 				Duration.ofSeconds(10), PresenceMonitor.NONE, (topic, ref) -> {
 				});
 		this.replica.addListener((diff) -> this.blackhole.consume(diff));

@@ -62,7 +62,7 @@ public final class PresenceAutoConfiguration {
 			PresenceEventPublisher events, PresenceProperties properties, ObjectProvider<PresenceMonitor> monitor) {
 		Duration lostHistoryGrace = (store instanceof InMemoryPresenceStore) ? Duration.ZERO
 				: properties.getNodeTimeout();
-		return new PresenceTopics(node.id(), store, executors.dispatch(), events, lostHistoryGrace,
+		return new PresenceTopics(node.id(), store, executors.dispatch(), executors.scheduler(), events, lostHistoryGrace,
 				monitor.getIfAvailable(() -> PresenceMonitor.NONE), properties.getLimits().getMaxPresencesPerNode());
 	}
 

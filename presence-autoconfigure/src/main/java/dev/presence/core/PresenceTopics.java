@@ -7,6 +7,7 @@ import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executor;
+import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 
 import org.apache.commons.logging.Log;
@@ -31,6 +32,8 @@ public final class PresenceTopics {
 	private final PresenceStore store;
 
 	private final Executor executor;
+
+	private final ScheduledExecutorService scheduler;
 
 	private final PresenceEventPublisher events;
 
@@ -66,6 +69,7 @@ public final class PresenceTopics {
 	 * @param nodeId the id of this node, unique in the cluster
 	 * @param store the store
 	 * @param executor the shared executor the replicas apply changes on
+	 * @param scheduler the node's timer, for delays (what it runs is handed to the executor)
 	 * @param events where presence events are published
 	 * @param lostHistoryGrace how long a replica keeps showing presences that vanished
 	 * because the store lost a topic, waiting for their nodes to re-assert them
@@ -73,8 +77,9 @@ public final class PresenceTopics {
 	 * @param maxPresences maximum number of presences this node tracks at once; a track
 	 * that would add one more is refused
 	 */
-	public PresenceTopics(String nodeId, PresenceStore store, Executor executor, PresenceEventPublisher events,
-			Duration lostHistoryGrace, PresenceMonitor monitor, int maxPresences) {
+	public PresenceTopics(String nodeId, PresenceStore store, Executor executor, ScheduledExecutorService scheduler,
+			PresenceEventPublisher events, Duration lostHistoryGrace, PresenceMonitor monitor, int maxPresences) {
+		this.scheduler = scheduler;
 		Assert.isTrue(maxPresences > 0, "'maxPresences' must be positive");
 		this.maxPresences = maxPresences;
 		this.lostHistoryGrace = lostHistoryGrace;
@@ -116,7 +121,7 @@ public final class PresenceTopics {
 				existing.count++;
 				return existing.ready;
 			}
-			TopicReplica replica = new TopicReplica(topic, this.nodeId, this.store, this.executor, this.events,
+			TopicReplica replica = new TopicReplica(topic, this.nodeId, this.store, this.executor, this.scheduler, this.events,
 					this.lostHistoryGrace, this.monitor, this::applied, this.owned::get);
 			CompletableFuture<Void> previous = this.closing.getOrDefault(topic, CompletableFuture.completedFuture(null));
 			CompletableFuture<TopicReplica> ready = previous.exceptionally((ex) -> null)
@@ -152,8 +157,8 @@ public final class PresenceTopics {
 				return;
 			}
 		}
-		CompletableFuture.delayedExecutor(LINGER.toMillis(), TimeUnit.MILLISECONDS, this.executor)
-			.execute(() -> release(topic));
+		this.scheduler.schedule(() -> this.executor.execute(() -> release(topic)), LINGER.toMillis(),
+				TimeUnit.MILLISECONDS);
 	}
 
 	private void release(String topic) {

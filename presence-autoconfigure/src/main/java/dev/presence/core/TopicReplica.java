@@ -11,6 +11,7 @@ import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.Executor;
+import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.BiConsumer;
@@ -51,6 +52,9 @@ public final class TopicReplica implements PresenceChangeListener {
 	private final PresenceStore store;
 
 	private final SerialExecutor executor;
+
+	// delays only: what it runs is handed to the executor
+	private final ScheduledExecutorService timer;
 
 	private final PresenceEventPublisher events;
 
@@ -94,9 +98,10 @@ public final class TopicReplica implements PresenceChangeListener {
 	private final List<PresenceChange> pending = new ArrayList<>();
 
 	TopicReplica(String topic, String nodeId, PresenceStore store, Executor sharedExecutor,
-			PresenceEventPublisher events, Duration lostHistoryGrace, PresenceMonitor monitor,
-			BiConsumer<String, String> ownJoinApplied) {
-		this(topic, nodeId, store, sharedExecutor, events, lostHistoryGrace, monitor, ownJoinApplied, (ref) -> null);
+			ScheduledExecutorService timer, PresenceEventPublisher events, Duration lostHistoryGrace,
+			PresenceMonitor monitor, BiConsumer<String, String> ownJoinApplied) {
+		this(topic, nodeId, store, sharedExecutor, timer, events, lostHistoryGrace, monitor, ownJoinApplied,
+				(ref) -> null);
 	}
 
 	/**
@@ -107,8 +112,10 @@ public final class TopicReplica implements PresenceChangeListener {
 	 * state is held once, not twice
 	 */
 	TopicReplica(String topic, String nodeId, PresenceStore store, Executor sharedExecutor,
-			PresenceEventPublisher events, Duration lostHistoryGrace, PresenceMonitor monitor,
-			BiConsumer<String, String> ownJoinApplied, Function<String, @Nullable Presence> ownPresences) {
+			ScheduledExecutorService timer, PresenceEventPublisher events, Duration lostHistoryGrace,
+			PresenceMonitor monitor, BiConsumer<String, String> ownJoinApplied,
+			Function<String, @Nullable Presence> ownPresences) {
+		this.timer = timer;
 		this.ownPresences = ownPresences;
 		this.lostHistoryGrace = lostHistoryGrace;
 		this.monitor = monitor;
@@ -280,12 +287,18 @@ public final class TopicReplica implements PresenceChangeListener {
 			if (ex != null) {
 				logger.warn("Could not read the presences of " + LogValues.quote(this.topic)
 						+ " to resynchronise, retrying: " + ex);
-				CompletableFuture.delayedExecutor(RESYNC_RETRY_DELAY.toMillis(), TimeUnit.MILLISECONDS, this.executor)
-					.execute(this::resync);
+				later(RESYNC_RETRY_DELAY, this::resync);
 				return;
 			}
 			applySnapshot(snapshot, true);
 		}));
+	}
+
+	/**
+	 * Run a task on this replica's executor after a delay.
+	 */
+	private void later(Duration delay, Runnable task) {
+		this.timer.schedule(() -> this.executor.execute(task), delay.toMillis(), TimeUnit.MILLISECONDS);
 	}
 
 	private void applySnapshot(PresenceSnapshot snapshot, boolean publishEvents) {
@@ -296,12 +309,11 @@ public final class TopicReplica implements PresenceChangeListener {
 			// instead of sending leaves for presences whose connections never dropped.
 			this.holdMissingUntil = now + this.lostHistoryGrace.toMillis();
 			if (!this.lostHistoryGrace.isZero()) {
-				CompletableFuture.delayedExecutor(this.lostHistoryGrace.toMillis(), TimeUnit.MILLISECONDS, this.executor)
-					.execute(() -> {
-						if (!this.closed) {
-							resync();
-						}
-					});
+				later(this.lostHistoryGrace, () -> {
+					if (!this.closed) {
+						resync();
+					}
+				});
 			}
 		}
 		boolean holdMissing = now < this.holdMissingUntil;

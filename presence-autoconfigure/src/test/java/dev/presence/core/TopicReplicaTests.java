@@ -12,6 +12,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
 
 import org.jspecify.annotations.Nullable;
 import org.junit.jupiter.api.Test;
@@ -34,6 +35,13 @@ class TopicReplicaTests {
 	private static final String NODE = "node-1";
 
 	private static final String OTHER_NODE = "node-2";
+
+	/** The replicas' timer (resync retries, the grace of a lost history), a daemon thread. */
+	private static final ScheduledExecutorService TIMER = Executors.newSingleThreadScheduledExecutor((task) -> {
+		Thread thread = new Thread(task, "replica-test-timer");
+		thread.setDaemon(true);
+		return thread;
+	});
 
 	private final ScriptedStore store = new ScriptedStore();
 
@@ -458,7 +466,7 @@ class TopicReplicaTests {
 	void holdsThisNodesOwnPresenceInsteadOfTheEqualCopyTheStoreSentBack() {
 		// given a replica that knows the presences this node tracks
 		Map<String, Presence> own = new LinkedHashMap<>();
-		TopicReplica replica = new TopicReplica(TOPIC, NODE, this.store, Runnable::run,
+		TopicReplica replica = new TopicReplica(TOPIC, NODE, this.store, Runnable::run, TIMER,
 				new PresenceEventPublisher(this.events::add, Runnable::run), Duration.ZERO, PresenceMonitor.NONE,
 				(topic, ref) -> {
 				}, own::get);
@@ -485,7 +493,7 @@ class TopicReplicaTests {
 		ExecutorService pool = Executors.newFixedThreadPool(2);
 		try {
 			memory.put(TOPIC, entry("alice", "a1", NODE), null).join();
-			TopicReplica replica = new TopicReplica(TOPIC, NODE, memory, pool,
+			TopicReplica replica = new TopicReplica(TOPIC, NODE, memory, pool, TIMER,
 					new PresenceEventPublisher(memoryEvents::add, Runnable::run), Duration.ZERO, PresenceMonitor.NONE,
 					(topic, ref) -> {
 					});
@@ -507,7 +515,7 @@ class TopicReplicaTests {
 	}
 
 	private TopicReplica replica(Duration lostHistoryGrace) {
-		return new TopicReplica(TOPIC, NODE, this.store, Runnable::run,
+		return new TopicReplica(TOPIC, NODE, this.store, Runnable::run, TIMER,
 				new PresenceEventPublisher(this.events::add, Runnable::run), lostHistoryGrace, PresenceMonitor.NONE,
 				(topic, ref) -> this.ownJoinsApplied.add(ref));
 	}

@@ -82,7 +82,7 @@ class PhoenixConnectionTests {
 		JsonMapper mapper = JsonMapper.builder().build();
 		PhoenixMessages messages = new PhoenixMessages(mapper);
 		PresenceTopics topics = new PresenceTopics("node", new InMemoryPresenceStore("node"), Runnable::run,
-				new PresenceEventPublisher((event) -> {
+				this.scheduler, new PresenceEventPublisher((event) -> {
 				}, Runnable::run), Duration.ZERO, PresenceMonitor.NONE, 1000);
 		ChannelLimits limits = new ChannelLimits(maxFrameBytes, 64 * 1024, 100, 256, 1000, 100, 1000,
 				Duration.ofMillis(100), 100, Duration.ofSeconds(10), 1024 * 1024);
