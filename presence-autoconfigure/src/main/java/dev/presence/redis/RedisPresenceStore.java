@@ -96,7 +96,8 @@ import org.springframework.util.Assert;
  * {@code HGET presence:{T}:s epoch} (and, if there is none,
  * {@code HSET presence:{T}:s epoch <fresh> seq 0}), {@code HINCRBY presence:{T}:s seq 1},
  * {@code SPUBLISH} and a {@code PEXPIRE} of both keys; a script that changes nothing
- * publishes nothing.
+ * publishes nothing. That shared part is written once, in {@code change.lua}, which each
+ * of these scripts includes ({@link RedisScript#load(String)}).
  * <p>
  * {@link #put(String, PresenceEntry, String) put} runs {@code put.lua} (an update of
  * {@code old} to {@code new}; without a replaced ref the first two lines are skipped). The

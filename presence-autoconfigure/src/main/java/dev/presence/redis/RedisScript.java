@@ -24,6 +24,8 @@ import io.lettuce.core.api.async.RedisScriptingAsyncCommands;
  */
 final class RedisScript {
 
+	private static final String INCLUDE = "--#include ";
+
 	private final String name;
 
 	private final String body;
@@ -37,17 +39,31 @@ final class RedisScript {
 	}
 
 	/**
-	 * Read the script {@code dev/presence/redis/<name>.lua} from the class path.
+	 * Read the script {@code dev/presence/redis/<name>.lua} from the class path, with each
+	 * {@code --#include <file>} line replaced by that file (the part the scripts that
+	 * change a topic share is {@code change.lua}).
 	 * @param name the name of the script, without {@code .lua}
 	 * @return the script
 	 */
 	static RedisScript load(String name) {
-		String path = name + ".lua";
+		StringBuilder body = new StringBuilder();
+		for (String line : read(name + ".lua").split("\n", -1)) {
+			if (line.startsWith(INCLUDE)) {
+				body.append(read(line.substring(INCLUDE.length()).trim()));
+			}
+			else {
+				body.append(line).append('\n');
+			}
+		}
+		return new RedisScript(name, body.toString());
+	}
+
+	private static String read(String path) {
 		try (InputStream in = RedisScript.class.getResourceAsStream(path)) {
 			if (in == null) {
 				throw new IllegalStateException("Lua script '" + path + "' not found next to " + RedisScript.class);
 			}
-			return new RedisScript(name, new String(in.readAllBytes(), StandardCharsets.UTF_8));
+			return new String(in.readAllBytes(), StandardCharsets.UTF_8);
 		}
 		catch (IOException ex) {
 			throw new IllegalStateException("Cannot read Lua script '" + path + "'", ex);

@@ -10,12 +10,8 @@
 -- highest one a node saw, so the promoted replica missed changes. Every node's replica
 -- then sees a new epoch and resyncs from a snapshot.
 --
--- KEYS[1]  presence:{T}:e        hash, ref -> entry JSON {"k","n","p"?,"m"}
--- KEYS[2]  presence:{T}:s        hash, {seq, epoch}: the topic's sequence number and history
--- KEYS[3]  presence:{T}:changes  the sharded pub/sub channel of the topic
--- ARGV[1]  id of the node that owns the entries (the origin)
--- ARGV[2]  time to live of both keys, in milliseconds
--- ARGV[3]  a fresh random epoch, used if the topic has none or its history is renewed
+-- KEYS and ARGV[1..3]: see change.lua (the origin is the node that owns the entries; the
+-- fresh epoch is also the one a renewed history gets)
 -- ARGV[4]  "1" when ARGV[7..] are all the entries the node owns in the topic, else ""
 -- ARGV[5]  the epoch to renew if the topic went backwards, or "" to renew nothing
 -- ARGV[6]  the highest sequence number seen in epoch ARGV[5], or "0"
@@ -23,9 +19,7 @@
 --
 -- Returns the number of entries added back or removed.
 
-local function with_ref(ref, json)
-	return '{"r":' .. cjson.encode(ref) .. ',' .. string.sub(json, 2)
-end
+--#include change.lua
 
 local renewed = false
 if ARGV[5] ~= '' then
@@ -57,16 +51,7 @@ if ARGV[4] == '1' then
 	end
 end
 if #joins > 0 or #leaves > 0 or renewed then
-	local epoch = redis.call('HGET', KEYS[2], 'epoch')
-	if not epoch then
-		epoch = ARGV[3]
-		redis.call('HSET', KEYS[2], 'epoch', epoch, 'seq', 0)
-	end
-	local seq = redis.call('HINCRBY', KEYS[2], 'seq', 1)
-	redis.call('SPUBLISH', KEYS[3], '{"e":' .. cjson.encode(epoch) .. ',"s":' .. string.format('%d', seq)
-		.. ',"o":' .. cjson.encode(ARGV[1]) .. ',"j":[' .. table.concat(joins, ',') .. '],"l":['
-		.. table.concat(leaves, ',') .. ']}')
+	publish(joins, leaves)
 end
-redis.call('PEXPIRE', KEYS[1], ARGV[2])
-redis.call('PEXPIRE', KEYS[2], ARGV[2])
+keep()
 return #joins + #leaves
