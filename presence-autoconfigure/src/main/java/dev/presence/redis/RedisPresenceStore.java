@@ -812,6 +812,14 @@ public final class RedisPresenceStore implements PresenceStore, SmartLifecycle {
 	 */
 	@Override
 	public void stop() {
+		disconnect(true);
+	}
+
+	/**
+	 * Stop beating and close the connections, having removed this node's presences or
+	 * left them for the other nodes to reap.
+	 */
+	private void disconnect(boolean removeOwnPresences) {
 		synchronized (this.lifecycleMonitor) {
 			Connections connections = this.connections;
 			if (connections == null) {
@@ -820,10 +828,14 @@ public final class RedisPresenceStore implements PresenceStore, SmartLifecycle {
 			// from here on, put and remove fail: nothing can be added behind the clean-up
 			this.connections = null;
 			this.heartbeat.stop();
-			removeOwnPresences(connections);
+			if (removeOwnPresences) {
+				removeOwnPresences(connections);
+			}
 			this.subscriptions.clear();
 			connections.close(this.subscriptions);
-			logger.info("Presence store of node '" + this.nodeId + "' disconnected from Redis");
+			if (removeOwnPresences) {
+				logger.info("Presence store of node '" + this.nodeId + "' disconnected from Redis");
+			}
 		}
 	}
 
@@ -864,16 +876,7 @@ public final class RedisPresenceStore implements PresenceStore, SmartLifecycle {
 	 * left in Redis for the other nodes to reap. For tests.
 	 */
 	void halt() {
-		synchronized (this.lifecycleMonitor) {
-			Connections connections = this.connections;
-			if (connections == null) {
-				return;
-			}
-			this.connections = null;
-			this.heartbeat.stop();
-			this.subscriptions.clear();
-			connections.close(this.subscriptions);
-		}
+		disconnect(false);
 	}
 
 	/**
