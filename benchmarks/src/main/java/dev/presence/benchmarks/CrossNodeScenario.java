@@ -6,8 +6,6 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentLinkedQueue;
-import java.util.concurrent.Executors;
-import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 
@@ -46,24 +44,12 @@ final class CrossNodeScenario implements Scenario {
 		List<PhoenixClient> pool = bench.clients().openAll(a.webSocketUri(), poolSize, 200, churnStats,
 				() -> new PhoenixClient(churnStats, false, null));
 		ConcurrentLinkedQueue<PhoenixClient> idle = new ConcurrentLinkedQueue<>(pool);
-		ScheduledExecutorService scheduler = Executors.newSingleThreadScheduledExecutor((task) -> {
-			Thread thread = new Thread(task, "driver-churn");
-			thread.setDaemon(true);
-			return thread;
-		});
 		AtomicLong joins = new AtomicLong();
 		AtomicLong starved = new AtomicLong();
-		try {
-			long warmupNanos = Math.min(2_000_000_000L, options.duration().toNanos() / 5);
-			long start = System.nanoTime();
-			recordFrom.set(start + warmupNanos);
-			ServerProcess.Usage[] before = new ServerProcess.Usage[2];
-			scheduler.schedule(() -> {
-				before[0] = a.usage();
-				before[1] = b.usage();
-			}, warmupNanos, TimeUnit.NANOSECONDS);
-			long period = 1_000_000_000L / rate;
-			scheduler.scheduleAtFixedRate(() -> {
+		long start = System.nanoTime();
+		try (SteadyRate load = new SteadyRate("driver-churn", nodes, options.duration())) {
+			recordFrom.set(load.measuredFromNanos());
+			load.run(rate, () -> {
 				PhoenixClient client = idle.poll();
 				if (client == null) {
 					starved.incrementAndGet();
@@ -74,34 +60,29 @@ final class CrossNodeScenario implements Scenario {
 				sent.put(key, System.nanoTime());
 				client.join(TOPIC, key, 0);
 				client.track(Payloads.meta(key, seq));
-				scheduler.schedule(() -> client.leave().whenComplete((ok, ex) -> idle.add(client)),
-						options.hold().toNanos(), TimeUnit.NANOSECONDS);
-			}, 0, period, TimeUnit.NANOSECONDS);
-			Thread.sleep(options.duration().toMillis());
-			scheduler.shutdownNow();
-			ServerProcess.Usage afterA = a.usage();
-			ServerProcess.Usage afterB = b.usage();
+				load.scheduler()
+					.schedule(() -> client.leave().whenComplete((ok, ex) -> idle.add(client)), options.hold().toNanos(),
+							TimeUnit.NANOSECONDS);
+			});
 			long measured = joins.get();
 			Bench.await(Duration.ofSeconds(5), sent::isEmpty);
 			int lost = sent.size();
 			long errors = churnStats.errors() + observerStats.errors();
 			double seconds = (System.nanoTime() - start) / 1e9;
-			boolean ok = lost == 0 && errors == 0 && latencies.count() > 0 && before[0] != null;
+			boolean ok = lost == 0 && errors == 0 && latencies.count() > 0 && load.measured();
 			String figure = String.format(Locale.ROOT,
 					"%d joins/s on A for %.0f s (hold %d ms), seen on B: **p50 %.1f ms, p99 %.1f ms**, max %.1f ms "
 							+ "(%,d measured after %.0f s warm-up; %d not seen, %d errors%s)",
 					rate, options.duration().toMillis() / 1000.0, options.hold().toMillis(), latencies.millis(50),
-					latencies.millis(99), latencies.millis(100), latencies.count(), warmupNanos / 1e9, lost, errors,
+					latencies.millis(99), latencies.millis(100), latencies.count(), load.warmupSeconds(), lost, errors,
 					((starved.get() > 0) ? ", " + starved.get() + " ticks without an idle connection" : "")
 							+ ((errors > 0) ? "; churn clients: " + churnStats.describeErrors() + ", observer: "
 									+ observerStats.describeErrors() : ""));
-			double cpu = (before[0] != null) ? (afterA.cpuSeconds() - before[0].cpuSeconds())
-					+ (afterB.cpuSeconds() - before[1].cpuSeconds()) : Double.NaN;
-			return List.of(new Row("cross-node", figure + String.format(Locale.ROOT, "; CPU and RSS of A+B (%,d joins in %.0f s)", measured, seconds), cpu,
-					(afterA.rssKib() + afterB.rssKib()) / 1024.0, ok));
+			return List.of(new Row("cross-node", figure + String.format(Locale.ROOT,
+					"; CPU and RSS of A+B (%,d joins in %.0f s)", measured, seconds), load.cpuSeconds(), load.rssMib(),
+					ok));
 		}
 		finally {
-			scheduler.shutdownNow();
 			WebSocketClients.closeAll(pool);
 			observer.close();
 		}

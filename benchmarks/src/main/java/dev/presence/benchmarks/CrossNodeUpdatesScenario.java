@@ -6,8 +6,6 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.Executors;
-import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 
@@ -53,53 +51,33 @@ final class CrossNodeUpdatesScenario implements Scenario {
 			tracked.add(members.get(i).track(Payloads.meta("member-" + i, 0)));
 		}
 		boolean allTracked = Bench.allOk(tracked, Duration.ofSeconds(30), stats);
-		ScheduledExecutorService scheduler = Executors.newSingleThreadScheduledExecutor((task) -> {
-			Thread thread = new Thread(task, "driver-updates");
-			thread.setDaemon(true);
-			return thread;
-		});
 		AtomicLong updates = new AtomicLong();
-		try {
-			long warmupNanos = Math.min(2_000_000_000L, options.duration().toNanos() / 5);
-			long start = System.nanoTime();
-			recordFrom.set(start + warmupNanos);
-			ServerProcess.Usage[] before = new ServerProcess.Usage[2];
-			scheduler.schedule(() -> {
-				before[0] = a.usage();
-				before[1] = b.usage();
-			}, warmupNanos, TimeUnit.NANOSECONDS);
-			long period = 1_000_000_000L / rate;
-			scheduler.scheduleAtFixedRate(() -> {
+		try (SteadyRate load = new SteadyRate("driver-updates", nodes, options.duration())) {
+			recordFrom.set(load.measuredFromNanos());
+			load.run(rate, () -> {
 				long n = updates.incrementAndGet();
 				int member = (int) (n % members.size());
 				String key = "member-" + member;
 				sent.put(key + "/" + n, System.nanoTime());
 				members.get(member).track(Payloads.meta(key, n));
-			}, 0, period, TimeUnit.NANOSECONDS);
-			Thread.sleep(options.duration().toMillis());
-			scheduler.shutdownNow();
-			ServerProcess.Usage afterA = a.usage();
-			ServerProcess.Usage afterB = b.usage();
+			});
 			Bench.await(Duration.ofSeconds(5), sent::isEmpty);
 			int lost = sent.size();
 			long errors = stats.errors() + observerStats.errors();
-			boolean ok = allTracked && lost == 0 && errors == 0 && latencies.count() > 0 && before[0] != null;
-			double measuredSeconds = (options.duration().toNanos() - warmupNanos) / 1e9;
+			boolean ok = allTracked && lost == 0 && errors == 0 && latencies.count() > 0 && load.measured();
+			double measuredSeconds = options.duration().toMillis() / 1000.0 - load.warmupSeconds();
 			String figure = String.format(Locale.ROOT,
 					"%d tracks/s on A (%d members each updating about once a second) for %.0f s, seen on B: "
 							+ "**p50 %.1f ms, p99 %.1f ms**, max %.1f ms (%,d measured after %.0f s warm-up; "
 							+ "%d not seen, %d errors%s); CPU and RSS of A+B over %.0f s",
 					rate, members.size(), options.duration().toMillis() / 1000.0, latencies.millis(50),
-					latencies.millis(99), latencies.millis(100), latencies.count(), warmupNanos / 1e9, lost, errors,
+					latencies.millis(99), latencies.millis(100), latencies.count(), load.warmupSeconds(), lost, errors,
 					(errors > 0) ? "; members: " + stats.describeErrors() + ", observer: "
 							+ observerStats.describeErrors() : "",
 					measuredSeconds);
-			double cpu = (before[0] != null) ? (afterA.cpuSeconds() - before[0].cpuSeconds())
-					+ (afterB.cpuSeconds() - before[1].cpuSeconds()) : Double.NaN;
-			return List.of(new Row("cross-node-updates", figure, cpu, (afterA.rssKib() + afterB.rssKib()) / 1024.0, ok));
+			return List.of(new Row("cross-node-updates", figure, load.cpuSeconds(), load.rssMib(), ok));
 		}
 		finally {
-			scheduler.shutdownNow();
 			WebSocketClients.closeAll(members);
 			observer.close();
 		}
