@@ -10,12 +10,11 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Nested;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInfo;
-import org.springframework.boot.SpringBootConfiguration;
-import org.springframework.boot.autoconfigure.EnableAutoConfiguration;
 import org.springframework.boot.test.context.SpringBootTest;
 import org.springframework.boot.test.context.SpringBootTest.WebEnvironment;
 import org.springframework.boot.test.web.server.LocalServerPort;
 import org.springframework.context.annotation.Bean;
+import org.springframework.context.annotation.Configuration;
 import org.springframework.test.context.NestedTestConfiguration;
 import org.springframework.test.context.NestedTestConfiguration.EnclosingConfiguration;
 
@@ -30,7 +29,8 @@ import static org.awaitility.Awaitility.await;
  * what (docs/protocol.md §5.5, §5.6). Clients are named by their {@code apikey} here, by a
  * test authenticator.
  */
-@SpringBootTest(classes = AuthorizationTests.TestApplication.class, webEnvironment = WebEnvironment.RANDOM_PORT,
+@SpringBootTest(classes = { PresenceTestApplication.class, AuthorizationTests.TestBeans.class },
+		webEnvironment = WebEnvironment.RANDOM_PORT,
 		properties = "presence.store=memory")
 class AuthorizationTests {
 
@@ -140,7 +140,7 @@ class AuthorizationTests {
 	 */
 	@Nested
 	@NestedTestConfiguration(EnclosingConfiguration.OVERRIDE)
-	@SpringBootTest(classes = DefaultApplication.class, webEnvironment = WebEnvironment.RANDOM_PORT,
+	@SpringBootTest(classes = PresenceTestApplication.class, webEnvironment = WebEnvironment.RANDOM_PORT,
 			properties = "presence.store=memory")
 	class DefaultAuthorizer {
 
@@ -165,21 +165,9 @@ class AuthorizationTests {
 
 	}
 
-	@SpringBootConfiguration
-	@EnableAutoConfiguration(
-			excludeName = { "org.springframework.boot.data.redis.autoconfigure.DataRedisAutoConfiguration",
-					"org.springframework.boot.data.redis.autoconfigure.DataRedisReactiveAutoConfiguration",
-					"org.springframework.boot.data.redis.autoconfigure.DataRedisRepositoriesAutoConfiguration" })
-	static class DefaultApplication {
 
-	}
-
-	@SpringBootConfiguration
-	@EnableAutoConfiguration(
-			excludeName = { "org.springframework.boot.data.redis.autoconfigure.DataRedisAutoConfiguration",
-					"org.springframework.boot.data.redis.autoconfigure.DataRedisReactiveAutoConfiguration",
-					"org.springframework.boot.data.redis.autoconfigure.DataRedisRepositoriesAutoConfiguration" })
-	static class TestApplication {
+	@Configuration(proxyBeanMethods = false)
+	static class TestBeans {
 
 		/**
 		 * Names the client after its apikey.

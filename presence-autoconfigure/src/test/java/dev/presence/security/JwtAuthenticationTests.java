@@ -12,12 +12,11 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInfo;
 import org.springframework.beans.factory.annotation.Autowired;
-import org.springframework.boot.SpringBootConfiguration;
-import org.springframework.boot.autoconfigure.EnableAutoConfiguration;
 import org.springframework.boot.test.context.SpringBootTest;
 import org.springframework.boot.test.context.SpringBootTest.WebEnvironment;
 import org.springframework.boot.test.web.server.LocalServerPort;
 import org.springframework.context.annotation.Bean;
+import org.springframework.context.annotation.Configuration;
 import org.springframework.security.oauth2.jwt.JwtDecoder;
 
 import dev.presence.security.PhoenixSocket.Frames;
@@ -30,7 +29,8 @@ import static org.awaitility.Awaitility.await;
  * Clients authenticated by JWT through the application's {@link JwtDecoder}
  * (docs/protocol.md §2.2, §2.4, §2.8), with presence keys bound to the {@code sub} claim.
  */
-@SpringBootTest(classes = JwtAuthenticationTests.TestApplication.class, webEnvironment = WebEnvironment.RANDOM_PORT,
+@SpringBootTest(classes = { PresenceTestApplication.class, JwtAuthenticationTests.TestBeans.class },
+		webEnvironment = WebEnvironment.RANDOM_PORT,
 		properties = { "presence.store=memory", "presence.security.key-binding=claim" })
 class JwtAuthenticationTests {
 
@@ -253,12 +253,8 @@ class JwtAuthenticationTests {
 		return TestTokens.token("bob", Instant.now().plusSeconds(3600));
 	}
 
-	@SpringBootConfiguration
-	@EnableAutoConfiguration(
-			excludeName = { "org.springframework.boot.data.redis.autoconfigure.DataRedisAutoConfiguration",
-					"org.springframework.boot.data.redis.autoconfigure.DataRedisReactiveAutoConfiguration",
-					"org.springframework.boot.data.redis.autoconfigure.DataRedisRepositoriesAutoConfiguration" })
-	static class TestApplication {
+	@Configuration(proxyBeanMethods = false)
+	static class TestBeans {
 
 		@Bean
 		JwtDecoder jwtDecoder() {

@@ -11,8 +11,6 @@ import org.junit.jupiter.api.Nested;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInfo;
 import org.springframework.beans.factory.annotation.Autowired;
-import org.springframework.boot.SpringBootConfiguration;
-import org.springframework.boot.autoconfigure.EnableAutoConfiguration;
 import org.springframework.boot.test.context.SpringBootTest;
 import org.springframework.boot.test.context.SpringBootTest.WebEnvironment;
 import org.springframework.boot.test.web.server.LocalServerPort;
@@ -61,7 +59,7 @@ class LimitsTests {
 	 * Limits of one connection and its channels.
 	 */
 	@Nested
-	@SpringBootTest(classes = TestApplication.class, webEnvironment = WebEnvironment.RANDOM_PORT,
+	@SpringBootTest(classes = PresenceTestApplication.class, webEnvironment = WebEnvironment.RANDOM_PORT,
 			properties = { "presence.store=memory", "presence.limits.max-channels-per-connection=3",
 					"presence.limits.max-joins-per-second=5", "presence.limits.max-presences-per-topic=3",
 					"presence.limits.max-state-size=1KB", "presence.limits.max-frame-size=8KB",
@@ -203,7 +201,7 @@ class LimitsTests {
 	 * Limits of the node and the handshake.
 	 */
 	@Nested
-	@SpringBootTest(classes = TestApplication.class, webEnvironment = WebEnvironment.RANDOM_PORT,
+	@SpringBootTest(classes = PresenceTestApplication.class, webEnvironment = WebEnvironment.RANDOM_PORT,
 			properties = { "presence.store=memory", "presence.limits.max-connections=3",
 					"presence.limits.idle-timeout=2s", "presence.allowed-origins=http://allowed.example" })
 	class NodeLimits {
@@ -262,7 +260,7 @@ class LimitsTests {
 	 * The limit of presences one node tracks.
 	 */
 	@Nested
-	@SpringBootTest(classes = TestApplication.class, webEnvironment = WebEnvironment.RANDOM_PORT,
+	@SpringBootTest(classes = PresenceTestApplication.class, webEnvironment = WebEnvironment.RANDOM_PORT,
 			properties = { "presence.store=memory", "presence.limits.max-presences-per-node=2" })
 	class NodePresenceLimits {
 
@@ -302,15 +300,6 @@ class LimitsTests {
 			PhoenixSocket.eventually().until(() -> this.topics.ownedCount() == 1);
 			third.track(LimitsTests.this.topic + "-b", "1", "4", "{}");
 		}
-
-	}
-
-	@SpringBootConfiguration
-	@EnableAutoConfiguration(
-			excludeName = { "org.springframework.boot.data.redis.autoconfigure.DataRedisAutoConfiguration",
-					"org.springframework.boot.data.redis.autoconfigure.DataRedisReactiveAutoConfiguration",
-					"org.springframework.boot.data.redis.autoconfigure.DataRedisRepositoriesAutoConfiguration" })
-	static class TestApplication {
 
 	}
 

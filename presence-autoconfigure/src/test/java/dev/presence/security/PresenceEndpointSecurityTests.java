@@ -15,12 +15,11 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInfo;
-import org.springframework.boot.SpringBootConfiguration;
-import org.springframework.boot.autoconfigure.EnableAutoConfiguration;
 import org.springframework.boot.test.context.SpringBootTest;
 import org.springframework.boot.test.context.SpringBootTest.WebEnvironment;
 import org.springframework.boot.test.web.server.LocalServerPort;
 import org.springframework.context.annotation.Bean;
+import org.springframework.context.annotation.Configuration;
 import org.springframework.security.config.Customizer;
 import org.springframework.security.config.annotation.web.builders.HttpSecurity;
 import org.springframework.security.config.annotation.web.configuration.EnableWebSecurity;
@@ -42,7 +41,7 @@ import static org.awaitility.Awaitility.await;
  * ({@code management.endpoint.presence.show-states=when-authorized}) sees states and
  * private topics, by the names clients use.
  */
-@SpringBootTest(classes = PresenceEndpointSecurityTests.TestApplication.class,
+@SpringBootTest(classes = { PresenceTestApplication.class, PresenceEndpointSecurityTests.TestBeans.class },
 		webEnvironment = WebEnvironment.RANDOM_PORT,
 		properties = { "presence.store=memory", "management.endpoints.web.exposure.include=presence",
 				"management.endpoint.presence.show-states=when-authorized",
@@ -187,13 +186,9 @@ class PresenceEndpointSecurityTests {
 		throw new AssertionError("no topic " + name + " in " + topics);
 	}
 
-	@SpringBootConfiguration
-	@EnableAutoConfiguration(
-			excludeName = { "org.springframework.boot.data.redis.autoconfigure.DataRedisAutoConfiguration",
-					"org.springframework.boot.data.redis.autoconfigure.DataRedisReactiveAutoConfiguration",
-					"org.springframework.boot.data.redis.autoconfigure.DataRedisRepositoriesAutoConfiguration" })
+	@Configuration(proxyBeanMethods = false)
 	@EnableWebSecurity
-	static class TestApplication {
+	static class TestBeans {
 
 		/** Anyone may call, and may authenticate with HTTP Basic to be shown more. */
 		@Bean

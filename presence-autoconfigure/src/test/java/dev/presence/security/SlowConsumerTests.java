@@ -10,8 +10,6 @@ import java.util.Map;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.springframework.beans.factory.annotation.Autowired;
-import org.springframework.boot.SpringBootConfiguration;
-import org.springframework.boot.autoconfigure.EnableAutoConfiguration;
 import org.springframework.boot.test.context.SpringBootTest;
 import org.springframework.boot.test.context.SpringBootTest.WebEnvironment;
 import org.springframework.boot.test.web.server.LocalServerPort;
@@ -27,7 +25,7 @@ import static org.assertj.core.api.Assertions.assertThat;
  * A client that stops reading in a busy topic is closed once it exceeds the send buffer
  * or the send time limit, and the other members keep receiving meanwhile.
  */
-@SpringBootTest(classes = SlowConsumerTests.TestApplication.class, webEnvironment = WebEnvironment.RANDOM_PORT,
+@SpringBootTest(classes = PresenceTestApplication.class, webEnvironment = WebEnvironment.RANDOM_PORT,
 		properties = { "presence.store=memory", "presence.limits.send-buffer-size=256KB",
 				"presence.limits.send-time-limit=1s", "presence.limits.track-coalesce-window=0ms",
 				"presence.limits.max-presence-messages=1000000" })
@@ -197,15 +195,6 @@ class SlowConsumerTests {
 		PhoenixSocket socket = PhoenixSocket.connect(this.port);
 		this.sockets.add(socket);
 		return socket;
-	}
-
-	@SpringBootConfiguration
-	@EnableAutoConfiguration(
-			excludeName = { "org.springframework.boot.data.redis.autoconfigure.DataRedisAutoConfiguration",
-					"org.springframework.boot.data.redis.autoconfigure.DataRedisReactiveAutoConfiguration",
-					"org.springframework.boot.data.redis.autoconfigure.DataRedisRepositoriesAutoConfiguration" })
-	static class TestApplication {
-
 	}
 
 }

@@ -14,8 +14,6 @@ import java.util.concurrent.atomic.AtomicInteger;
 
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
-import org.springframework.boot.SpringBootConfiguration;
-import org.springframework.boot.autoconfigure.EnableAutoConfiguration;
 import org.springframework.boot.test.context.SpringBootTest;
 import org.springframework.boot.test.context.SpringBootTest.WebEnvironment;
 import org.springframework.boot.test.web.server.LocalServerPort;
@@ -29,7 +27,7 @@ import static org.assertj.core.api.Assertions.assertThat;
  * What tracked state costs the server's heap: states made of many small fields, tracked
  * through a real WebSocket, are held as their JSON and not as a tree of Java objects.
  */
-@SpringBootTest(classes = TrackedStateMemoryTests.TestApplication.class, webEnvironment = WebEnvironment.RANDOM_PORT,
+@SpringBootTest(classes = PresenceTestApplication.class, webEnvironment = WebEnvironment.RANDOM_PORT,
 		properties = { "presence.store=memory", "presence.limits.max-joins-per-second=1000",
 				"presence.limits.max-state-size-per-connection=16MB" })
 class TrackedStateMemoryTests {
@@ -143,15 +141,6 @@ class TrackedStateMemoryTests {
 			assertThat(reply).as("a reply within 10 s").isNotNull();
 			return reply;
 		}
-
-	}
-
-	@SpringBootConfiguration
-	@EnableAutoConfiguration(
-			excludeName = { "org.springframework.boot.data.redis.autoconfigure.DataRedisAutoConfiguration",
-					"org.springframework.boot.data.redis.autoconfigure.DataRedisReactiveAutoConfiguration",
-					"org.springframework.boot.data.redis.autoconfigure.DataRedisRepositoriesAutoConfiguration" })
-	static class TestApplication {
 
 	}
 
