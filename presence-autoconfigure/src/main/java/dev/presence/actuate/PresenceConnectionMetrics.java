@@ -6,7 +6,7 @@ import io.micrometer.core.instrument.binder.MeterBinder;
 
 import org.springframework.util.Assert;
 
-import dev.presence.websocket.PresenceWebSocketHandler;
+import dev.presence.websocket.PresenceConnections;
 
 /**
  * Gauges of this node's WebSocket endpoint: {@code presence.connections}, the open
@@ -14,24 +14,24 @@ import dev.presence.websocket.PresenceWebSocketHandler;
  */
 public class PresenceConnectionMetrics implements MeterBinder {
 
-	private final PresenceWebSocketHandler handler;
+	private final PresenceConnections connections;
 
 	/**
 	 * Create the gauges' binder.
-	 * @param handler the node's WebSocket handler
+	 * @param connections the node's connections, on whichever transport
 	 */
-	public PresenceConnectionMetrics(PresenceWebSocketHandler handler) {
-		Assert.notNull(handler, "'handler' must not be null");
-		this.handler = handler;
+	public PresenceConnectionMetrics(PresenceConnections connections) {
+		Assert.notNull(connections, "'connections' must not be null");
+		this.connections = connections;
 	}
 
 	@Override
 	public void bindTo(MeterRegistry registry) {
-		Gauge.builder("presence.connections", this.handler, PresenceWebSocketHandler::connectionCount)
+		Gauge.builder("presence.connections", this.connections, PresenceConnections::connectionCount)
 			.description("Open WebSocket connections of this node")
 			.baseUnit("connections")
 			.register(registry);
-		Gauge.builder("presence.channels", this.handler, PresenceWebSocketHandler::channelCount)
+		Gauge.builder("presence.channels", this.connections, PresenceConnections::channelCount)
 			.description("Channels joined over this node's WebSocket connections")
 			.baseUnit("channels")
 			.register(registry);

@@ -8,12 +8,11 @@ import org.springframework.boot.health.autoconfigure.contributor.ConditionalOnEn
 import org.springframework.boot.health.contributor.HealthIndicator;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
-import org.springframework.web.socket.WebSocketHandler;
 
 import dev.presence.actuate.PresenceHealthIndicator;
 import dev.presence.core.PresenceStore;
 import dev.presence.core.PresenceTopics;
-import dev.presence.websocket.PresenceWebSocketHandler;
+import dev.presence.websocket.PresenceConnections;
 
 /**
  * Auto-configuration for the {@code presence} health indicator.
@@ -25,21 +24,20 @@ import dev.presence.websocket.PresenceWebSocketHandler;
 public final class PresenceHealthAutoConfiguration {
 
 	@Configuration(proxyBeanMethods = false)
-	@ConditionalOnClass(WebSocketHandler.class)
-	@ConditionalOnBean(PresenceWebSocketHandler.class)
+	@ConditionalOnBean(PresenceConnections.class)
 	static class WithConnections {
 
 		@Bean
 		@ConditionalOnMissingBean(name = "presenceHealthIndicator")
 		PresenceHealthIndicator presenceHealthIndicator(PresenceStore store, PresenceTopics topics,
-				PresenceProperties properties, PresenceWebSocketHandler handler) {
-			return new PresenceHealthIndicator(store, topics, properties.getTimeout(), handler::connectionCount);
+				PresenceProperties properties, PresenceConnections connections) {
+			return new PresenceHealthIndicator(store, topics, properties.getTimeout(), connections::connectionCount);
 		}
 
 	}
 
 	@Configuration(proxyBeanMethods = false)
-	@ConditionalOnMissingBean(type = "dev.presence.websocket.PresenceWebSocketHandler")
+	@ConditionalOnMissingBean(PresenceConnections.class)
 	static class WithoutConnections {
 
 		@Bean

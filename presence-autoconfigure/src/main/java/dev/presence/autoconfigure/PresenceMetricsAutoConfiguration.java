@@ -11,7 +11,6 @@ import org.springframework.boot.micrometer.metrics.autoconfigure.MetricsAutoConf
 import org.springframework.boot.micrometer.metrics.autoconfigure.export.simple.SimpleMetricsExportAutoConfiguration;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
-import org.springframework.web.socket.WebSocketHandler;
 
 import dev.presence.actuate.MicrometerPresenceMonitor;
 import dev.presence.actuate.PresenceConnectionMetrics;
@@ -19,7 +18,7 @@ import dev.presence.actuate.PresenceEventMetrics;
 import dev.presence.actuate.PresenceTopicMetrics;
 import dev.presence.core.PresenceMonitor;
 import dev.presence.core.PresenceTopics;
-import dev.presence.websocket.PresenceWebSocketHandler;
+import dev.presence.websocket.PresenceConnections;
 
 /**
  * Auto-configuration for the {@code presence.*} Micrometer meters.
@@ -50,14 +49,13 @@ public final class PresenceMetricsAutoConfiguration {
 	}
 
 	@Configuration(proxyBeanMethods = false)
-	@ConditionalOnClass(WebSocketHandler.class)
-	@ConditionalOnBean(PresenceWebSocketHandler.class)
+	@ConditionalOnBean(PresenceConnections.class)
 	static class ConnectionMetricsConfiguration {
 
 		@Bean
 		@ConditionalOnMissingBean
-		PresenceConnectionMetrics presenceConnectionMetrics(PresenceWebSocketHandler handler) {
-			return new PresenceConnectionMetrics(handler);
+		PresenceConnectionMetrics presenceConnectionMetrics(PresenceConnections connections) {
+			return new PresenceConnectionMetrics(connections);
 		}
 
 	}

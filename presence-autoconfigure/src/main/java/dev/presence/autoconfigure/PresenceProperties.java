@@ -72,6 +72,8 @@ public class PresenceProperties {
 
 	private final Compression compression = new Compression();
 
+	private final Server server = new Server();
+
 	public boolean isEnabled() {
 		return this.enabled;
 	}
@@ -156,6 +158,10 @@ public class PresenceProperties {
 		return this.compression;
 	}
 
+	public Server getServer() {
+		return this.server;
+	}
+
 	/**
 	 * Where presences are stored.
 	 */
@@ -225,8 +231,54 @@ public class PresenceProperties {
 	}
 
 	/**
-	 * Limits each client is held to.
+	 * The Reactor Netty transport: a WebSocket server of presence's own, beside the
+	 * application's web server (or without one).
 	 */
+	public static class Server {
+
+		/**
+		 * Port of presence's own Reactor Netty WebSocket server. When set, presence is
+		 * served there (at the endpoint path) instead of on the application's servlet
+		 * container; 0 picks a free port. Needs reactor-netty-http on the classpath.
+		 */
+		private @Nullable Integer port;
+
+		/**
+		 * Network address the Reactor Netty server binds to; every address when not set.
+		 */
+		private @Nullable String address;
+
+		/**
+		 * How long stopping the Reactor Netty server may wait for its connections to close.
+		 */
+		private Duration shutdownTimeout = Duration.ofSeconds(10);
+
+		public @Nullable Integer getPort() {
+			return this.port;
+		}
+
+		public void setPort(@Nullable Integer port) {
+			this.port = port;
+		}
+
+		public @Nullable String getAddress() {
+			return this.address;
+		}
+
+		public void setAddress(@Nullable String address) {
+			this.address = address;
+		}
+
+		public Duration getShutdownTimeout() {
+			return this.shutdownTimeout;
+		}
+
+		public void setShutdownTimeout(Duration shutdownTimeout) {
+			this.shutdownTimeout = shutdownTimeout;
+		}
+
+	}
+
 	/**
 	 * WebSocket per-message compression.
 	 */
@@ -250,6 +302,9 @@ public class PresenceProperties {
 
 	}
 
+	/**
+	 * Limits each client is held to.
+	 */
 	public static class Limits {
 
 		/**

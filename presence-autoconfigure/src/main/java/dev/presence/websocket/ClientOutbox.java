@@ -1,7 +1,6 @@
 package dev.presence.websocket;
 
 import java.io.IOException;
-import java.util.ArrayDeque;
 import java.util.concurrent.Executor;
 
 import org.apache.commons.logging.Log;
@@ -19,13 +18,10 @@ import dev.presence.core.PresenceMonitor;
  * writer comes goes out as one batch of socket writes, not one write per frame (see
  * {@link TextFrameWriter}).
  * <p>
- * The send buffer bounds the client's backlog: the bytes (of UTF-8 text) of the frames
- * queued and not yet handed to the connection, but for the largest of them. A client is
- * closed with status 4500 as soon as its backlog would pass the send buffer size, or when
- * one write has taken longer than the send time limit (see {@link #closeIfStuck(long)}).
- * Leaving the largest frame out lets one frame larger than the buffer (the state of a
- * big room) through to a client that keeps up; what the server holds for a client is at
- * most that frame, the frame being written and the send buffer.
+ * The send buffer bounds the client's backlog, as {@link ClientBacklog} counts it. A
+ * client is closed with status 4500 as soon as its backlog would pass the send buffer
+ * size, or when one write has taken longer than the send time limit (see
+ * {@link #closeIfStuck(long)}).
  */
 final class ClientOutbox implements ClientTransport {
 
@@ -44,19 +40,12 @@ final class ClientOutbox implements ClientTransport {
 
 	private final Executor closer;
 
-	private final long maxBacklog;
-
 	private final long sendTimeLimitNanos;
 
 	private final PresenceMonitor monitor;
 
-	// guarded by this: frames not yet handed to the session, and their bytes
-	private final ArrayDeque<OutboundFrame.Encoded> queue = new ArrayDeque<>();
-
-	private long queuedBytes;
-
-	// the size of the largest queued frame, or -1 when the largest left and it is unknown
-	private long largestQueued;
+	// guarded by this: frames not yet handed to the session
+	private final ClientBacklog backlog;
 
 	private boolean writing;
 
@@ -70,7 +59,7 @@ final class ClientOutbox implements ClientTransport {
 		this.writer = TextFrameWriter.of(session);
 		this.sendPool = sendPool;
 		this.closer = closer;
-		this.maxBacklog = maxBacklog;
+		this.backlog = new ClientBacklog(maxBacklog);
 		this.sendTimeLimitNanos = sendTimeLimitNanos;
 		this.monitor = monitor;
 	}
@@ -82,19 +71,13 @@ final class ClientOutbox implements ClientTransport {
 
 	@Override
 	public void send(OutboundFrame.Encoded frame) {
-		long bytes = frame.bytes();
 		boolean tooSlow;
 		synchronized (this) {
 			if (this.closing) {
 				return;
 			}
-			tooSlow = backlogWith(bytes) > this.maxBacklog;
+			tooSlow = !this.backlog.offer(frame);
 			if (!tooSlow) {
-				this.queue.addLast(frame);
-				this.queuedBytes += bytes;
-				if (this.largestQueued >= 0) {
-					this.largestQueued = Math.max(this.largestQueued, bytes);
-				}
 				if (this.writing) {
 					return;
 				}
@@ -107,26 +90,6 @@ final class ClientOutbox implements ClientTransport {
 		else {
 			this.sendPool.execute(this::writeQueued);
 		}
-	}
-
-	/**
-	 * The backlog the client would have with one more frame queued: every queued byte but
-	 * those of the largest frame. The queue is looked through only near the limit, and
-	 * only once after its largest frame left.
-	 */
-	private long backlogWith(long bytes) {
-		long queued = this.queuedBytes + bytes;
-		if (queued <= this.maxBacklog) {
-			return queued;
-		}
-		if (this.largestQueued < 0) {
-			long largest = 0;
-			for (OutboundFrame.Encoded frame : this.queue) {
-				largest = Math.max(largest, frame.bytes());
-			}
-			this.largestQueued = largest;
-		}
-		return queued - Math.max(this.largestQueued, bytes);
 	}
 
 	/**
@@ -145,20 +108,14 @@ final class ClientOutbox implements ClientTransport {
 			boolean more = false;
 			boolean closing;
 			synchronized (this) {
-				next = this.queue.pollFirst();
 				closing = this.closing;
-				if (next == null || closing) {
-					this.queue.clear();
-					this.queuedBytes = 0;
-					this.largestQueued = 0;
+				next = closing ? null : this.backlog.poll();
+				if (next == null) {
+					this.backlog.clear();
 					this.writing = false;
 				}
 				else {
-					more = !this.queue.isEmpty() && written + 1 < FAIR_SHARE;
-					this.queuedBytes -= next.bytes();
-					if (next.bytes() >= this.largestQueued) {
-						this.largestQueued = this.queue.isEmpty() ? 0 : -1;
-					}
+					more = !this.backlog.isEmpty() && written + 1 < FAIR_SHARE;
 				}
 			}
 			if (next == null || closing) {
@@ -244,9 +201,7 @@ final class ClientOutbox implements ClientTransport {
 				return false;
 			}
 			this.closing = true;
-			this.queue.clear();
-			this.queuedBytes = 0;
-			this.largestQueued = 0;
+			this.backlog.clear();
 		}
 		this.closer.execute(() -> {
 			try {

@@ -4,7 +4,8 @@ package dev.presence.websocket;
  * What the Phoenix protocol needs of the connection it runs on: send an encoded text
  * frame, close with a status and a reason. {@link PhoenixConnection} and everything behind
  * it talk to this, never to the WebSocket API that carries the frames; the servlet
- * transport's implementation is {@link ClientOutbox}. The handshake's facts (principal,
+ * transport's implementation is {@link ClientOutbox}, the Reactor Netty one
+ * {@link NettyClientTransport}. The handshake's facts (principal,
  * API key) reach the connection when it is made.
  */
 interface ClientTransport {
@@ -14,6 +15,12 @@ interface ClientTransport {
 
 	/** Status of a connection closed for a frame larger than the server reads. */
 	int TOO_BIG = 1009;
+
+	/** Status of a connection refused by a node at its connection limit. */
+	int TRY_AGAIN_LATER = 1013;
+
+	/** Status of the connections a stopping node closes. */
+	int GOING_AWAY = 1001;
 
 	/**
 	 * The connection's id, for logs.

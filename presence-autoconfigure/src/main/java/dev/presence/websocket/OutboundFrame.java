@@ -1,9 +1,8 @@
 package dev.presence.websocket;
 
-import java.nio.charset.StandardCharsets;
+import java.util.function.Function;
 
 import org.jspecify.annotations.Nullable;
-import org.springframework.web.socket.TextMessage;
 
 /**
  * A frame on its way to clients, encoded at most once per serializer however many
@@ -45,7 +44,7 @@ final class OutboundFrame {
 
 		private final byte[] utf8;
 
-		private volatile @Nullable TextMessage message;
+		private volatile @Nullable Object adapted;
 
 		Encoded(byte[] utf8) {
 			this.utf8 = utf8;
@@ -66,16 +65,21 @@ final class OutboundFrame {
 		}
 
 		/**
-		 * The frame as a Spring text message, for containers that take only strings; made
-		 * on first use.
+		 * The frame in the form a transport writes it (a Spring text message for
+		 * containers that take only strings, a shared Netty buffer), made on first use and
+		 * kept for every other connection of that transport.
+		 * @param type the form's type
+		 * @param adapter makes the form from the UTF-8 bytes
 		 */
-		TextMessage message() {
-			TextMessage message = this.message;
-			if (message == null) {
-				message = new TextMessage(new String(this.utf8, StandardCharsets.UTF_8));
-				this.message = message;
+		<T> T adapted(Class<T> type, Function<byte[], T> adapter) {
+			Object adapted = this.adapted;
+			if (type.isInstance(adapted)) {
+				return type.cast(adapted);
 			}
-			return message;
+			// two threads may both adapt; the results are equal, so either may win
+			T made = adapter.apply(this.utf8);
+			this.adapted = made;
+			return made;
 		}
 
 	}

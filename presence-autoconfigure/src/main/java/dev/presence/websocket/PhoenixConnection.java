@@ -165,7 +165,7 @@ final class PhoenixConnection {
 		return bytes;
 	}
 
-	private void rejectOversizedFrame() {
+	void rejectOversizedFrame() {
 		this.services.monitor().frameRejected("frame-too-large");
 		close(ClientTransport.TOO_BIG, "frame larger than the maximum frame size");
 	}

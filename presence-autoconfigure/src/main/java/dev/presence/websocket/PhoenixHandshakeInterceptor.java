@@ -1,6 +1,6 @@
 package dev.presence.websocket;
 
-import java.util.List;
+import java.nio.charset.StandardCharsets;
 import java.util.Map;
 
 import org.jspecify.annotations.Nullable;
@@ -21,40 +21,29 @@ public final class PhoenixHandshakeInterceptor implements HandshakeInterceptor {
 
 	static final String SERIALIZER_ATTRIBUTE = PhoenixSerializer.class.getName();
 
-	private final List<PhoenixSerializer> serializers;
+	private final PresenceConnections connections;
 
 	/**
 	 * Create an interceptor.
-	 * @param serializers the serializers on offer
+	 * @param connections the node's connections, which know the serializers on offer
 	 */
-	public PhoenixHandshakeInterceptor(List<PhoenixSerializer> serializers) {
-		this.serializers = List.copyOf(serializers);
+	public PhoenixHandshakeInterceptor(PresenceConnections connections) {
+		this.connections = connections;
 	}
 
 	@Override
 	public boolean beforeHandshake(ServerHttpRequest request, ServerHttpResponse response, WebSocketHandler wsHandler,
 			Map<String, Object> attributes) throws Exception {
 		String vsn = UriComponentsBuilder.fromUri(request.getURI()).build().getQueryParams().getFirst("vsn");
-		PhoenixSerializer serializer = choose((vsn != null) ? vsn : V1JsonSerializer.VERSION);
+		PhoenixSerializer serializer = this.connections.serializer(vsn);
 		if (serializer == null) {
 			response.setStatusCode(HttpStatus.BAD_REQUEST);
 			response.getHeaders().setContentType(MediaType.APPLICATION_JSON);
-			response.getBody()
-				.write(("{\"error\":\"unsupported serializer version (vsn), use 1.0.0 or 2.0.0\"}").getBytes());
+			response.getBody().write(PresenceConnections.unsupportedVersionError().getBytes(StandardCharsets.UTF_8));
 			return false;
 		}
 		attributes.put(SERIALIZER_ATTRIBUTE, serializer);
 		return true;
-	}
-
-	private @Nullable PhoenixSerializer choose(String vsn) {
-		String major = vsn.contains(".") ? vsn.substring(0, vsn.indexOf('.')) : vsn;
-		for (PhoenixSerializer serializer : this.serializers) {
-			if (serializer.version().startsWith(major + ".")) {
-				return serializer;
-			}
-		}
-		return null;
 	}
 
 	@Override

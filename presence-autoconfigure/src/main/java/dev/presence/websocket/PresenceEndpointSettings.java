@@ -22,7 +22,6 @@ import tools.jackson.databind.json.JsonMapper;
  * @param batchWindow how long a topic's changes are merged before they are sent; zero
  * sends each at once
  * @param executor where frames are handled
- * @param sendPool where messages are written to clients
  * @param scheduler where timed work is scheduled
  * @param monitor told about rejected frames and slow clients, for metrics
  * @param authenticator establishes who a client is
@@ -32,6 +31,6 @@ import tools.jackson.databind.json.JsonMapper;
  */
 public record PresenceEndpointSettings(PresenceTopics topics, JsonMapper mapper, ChannelLimits limits,
 		int maxConnections, Duration sendTimeLimit, int sendBufferSize, Duration batchWindow, Executor executor,
-		Executor sendPool, ScheduledExecutorService scheduler, PresenceMonitor monitor, PresenceAuthenticator authenticator,
+		ScheduledExecutorService scheduler, PresenceMonitor monitor, PresenceAuthenticator authenticator,
 		PresenceAuthorizer authorizer, PresenceKeyBinding keyBinding, Duration idleTimeout) {
 }

@@ -6,6 +6,7 @@ import java.lang.invoke.MethodHandles;
 import java.lang.invoke.MethodType;
 import java.lang.reflect.Field;
 import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
 import java.util.Optional;
 
 import jakarta.websocket.RemoteEndpoint;
@@ -13,6 +14,7 @@ import jakarta.websocket.Session;
 import org.apache.commons.logging.Log;
 import org.apache.commons.logging.LogFactory;
 import org.jspecify.annotations.Nullable;
+import org.springframework.web.socket.TextMessage;
 import org.springframework.web.socket.WebSocketSession;
 import org.springframework.web.socket.adapter.NativeWebSocketSession;
 
@@ -147,7 +149,8 @@ abstract sealed class TextFrameWriter {
 
 		@Override
 		void writeFrame(OutboundFrame.Encoded frame) throws IOException {
-			this.session.sendMessage(frame.message());
+			this.session.sendMessage(frame.adapted(TextMessage.class,
+					(utf8) -> new TextMessage(new String(utf8, StandardCharsets.UTF_8))));
 		}
 
 	}

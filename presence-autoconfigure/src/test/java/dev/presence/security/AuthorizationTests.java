@@ -10,16 +10,16 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Nested;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInfo;
-import org.springframework.boot.test.context.SpringBootTest;
 import org.springframework.boot.test.context.SpringBootTest.WebEnvironment;
-import org.springframework.boot.test.web.server.LocalServerPort;
+import org.springframework.boot.test.context.SpringBootTest;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
-import org.springframework.test.context.NestedTestConfiguration;
 import org.springframework.test.context.NestedTestConfiguration.EnclosingConfiguration;
+import org.springframework.test.context.NestedTestConfiguration;
 
 import dev.presence.security.PhoenixSocket.Frames;
 import dev.presence.security.PhoenixSocket.PresenceView;
+import dev.presence.test.PresencePort;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
@@ -34,7 +34,7 @@ import static org.awaitility.Awaitility.await;
 		properties = "presence.store=memory")
 class AuthorizationTests {
 
-	@LocalServerPort
+	@PresencePort
 	private int port;
 
 	private final List<PhoenixSocket> sockets = new ArrayList<>();
@@ -144,7 +144,7 @@ class AuthorizationTests {
 			properties = "presence.store=memory")
 	class DefaultAuthorizer {
 
-		@LocalServerPort
+		@PresencePort
 		private int defaultPort;
 
 		@Test

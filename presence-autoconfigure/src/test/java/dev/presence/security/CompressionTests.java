@@ -4,11 +4,11 @@ import java.io.IOException;
 
 import org.junit.jupiter.api.Nested;
 import org.junit.jupiter.api.Test;
-import org.springframework.boot.test.context.SpringBootTest;
 import org.springframework.boot.test.context.SpringBootTest.WebEnvironment;
-import org.springframework.boot.test.web.server.LocalServerPort;
+import org.springframework.boot.test.context.SpringBootTest;
 
 import dev.presence.security.PhoenixSocket.Frames;
+import dev.presence.test.PresencePort;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -29,7 +29,7 @@ class CompressionTests {
 			properties = "presence.store=memory")
 	class ByDefault {
 
-		@LocalServerPort
+		@PresencePort
 		private int port;
 
 		@Test
@@ -48,7 +48,7 @@ class CompressionTests {
 			properties = { "presence.store=memory", "presence.compression.enabled=true" })
 	class WhenEnabled {
 
-		@LocalServerPort
+		@PresencePort
 		private int port;
 
 		@Test

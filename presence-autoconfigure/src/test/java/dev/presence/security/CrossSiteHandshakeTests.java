@@ -9,11 +9,12 @@ import java.util.ArrayList;
 import java.util.Base64;
 import java.util.List;
 
+import dev.presence.test.ServletTransportOnly;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.springframework.boot.test.context.SpringBootTest;
 import org.springframework.boot.test.context.SpringBootTest.WebEnvironment;
+import org.springframework.boot.test.context.SpringBootTest;
 import org.springframework.boot.test.web.server.LocalServerPort;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
@@ -32,6 +33,7 @@ import static org.assertj.core.api.Assertions.assertThat;
  * so no other web page can act as the logged-in user; handshakes that carry their
  * credential in a header are accepted from any origin.
  */
+@ServletTransportOnly
 @SpringBootTest(classes = { PresenceTestApplication.class, CrossSiteHandshakeTests.FormLogin.class },
 		webEnvironment = WebEnvironment.RANDOM_PORT, properties = { "presence.store=memory" })
 class CrossSiteHandshakeTests {

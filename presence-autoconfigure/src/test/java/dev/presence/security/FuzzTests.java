@@ -25,13 +25,13 @@ import org.jspecify.annotations.Nullable;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.springframework.beans.factory.annotation.Autowired;
-import org.springframework.boot.test.context.SpringBootTest;
 import org.springframework.boot.test.context.SpringBootTest.WebEnvironment;
-import org.springframework.boot.test.web.server.LocalServerPort;
+import org.springframework.boot.test.context.SpringBootTest;
 
 import dev.presence.security.PhoenixSocket.Frames;
 import dev.presence.security.PhoenixSocket.PresenceView;
-import dev.presence.websocket.PresenceWebSocketHandler;
+import dev.presence.test.PresencePort;
+import dev.presence.websocket.PresenceConnections;
 import tools.jackson.databind.JsonNode;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -57,11 +57,11 @@ class FuzzTests {
 	private static final List<String> TOPICS = List.of(TOPIC, "realtime:fuzz-other", "realtime:", "realtime:ü🙂",
 			"phoenix", "", "private:x");
 
-	@LocalServerPort
+	@PresencePort
 	private int port;
 
 	@Autowired
-	private PresenceWebSocketHandler handler;
+	private PresenceConnections connections;
 
 	private final List<PhoenixSocket> sockets = new ArrayList<>();
 
@@ -151,7 +151,7 @@ class FuzzTests {
 		assertThat(state.propertyNames()).containsExactlyInAnyOrderElementsOf(expected.keySet());
 		newcomer.send(Frames.heartbeat("hb"));
 		newcomer.reply("hb");
-		PhoenixSocket.eventually().until(() -> this.handler.connectionCount() == 4);
+		PhoenixSocket.eventually().until(() -> this.connections.connectionCount() == 4);
 		// and the heap is back near where it was
 		await().atMost(Duration.ofSeconds(20))
 			.pollInterval(Duration.ofMillis(500))

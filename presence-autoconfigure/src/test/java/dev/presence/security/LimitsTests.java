@@ -11,16 +11,16 @@ import org.junit.jupiter.api.Nested;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInfo;
 import org.springframework.beans.factory.annotation.Autowired;
-import org.springframework.boot.test.context.SpringBootTest;
 import org.springframework.boot.test.context.SpringBootTest.WebEnvironment;
-import org.springframework.boot.test.web.server.LocalServerPort;
+import org.springframework.boot.test.context.SpringBootTest;
 
 import dev.presence.core.PresenceLimitExceededException;
 import dev.presence.core.PresenceService;
 import dev.presence.core.PresenceTopics;
 import dev.presence.security.PhoenixSocket.Frames;
 import dev.presence.security.PhoenixSocket.PresenceView;
-import dev.presence.websocket.PresenceWebSocketHandler;
+import dev.presence.test.PresencePort;
+import dev.presence.websocket.PresenceConnections;
 import tools.jackson.databind.JsonNode;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -68,7 +68,7 @@ class LimitsTests {
 					"presence.limits.presence-message-window=10s" })
 	class ConnectionLimits {
 
-		@LocalServerPort
+		@PresencePort
 		private int port;
 
 		@Test
@@ -206,15 +206,15 @@ class LimitsTests {
 					"presence.limits.idle-timeout=2s", "presence.allowed-origins=http://allowed.example" })
 	class NodeLimits {
 
-		@LocalServerPort
+		@PresencePort
 		private int port;
 
 		@Autowired
-		private PresenceWebSocketHandler handler;
+		private PresenceConnections connections;
 
 		@Test
 		void connectionPastMaxConnectionsIsClosedWith1013() {
-			PhoenixSocket.eventually().until(() -> this.handler.connectionCount() == 0);
+			PhoenixSocket.eventually().until(() -> this.connections.connectionCount() == 0);
 			for (int i = 0; i < 3; i++) {
 				connect(this.port).join(LimitsTests.this.topic, "1", "");
 			}
@@ -224,7 +224,7 @@ class LimitsTests {
 
 		@Test
 		void silentConnectionIsClosedAfterTheIdleTimeoutAndItsPresenceLeaves() {
-			PhoenixSocket.eventually().until(() -> this.handler.connectionCount() == 0);
+			PhoenixSocket.eventually().until(() -> this.connections.connectionCount() == 0);
 			// given a client that tracked and then goes silent, and an observer that keeps heart-beating
 			PhoenixSocket silent = connect(this.port);
 			silent.join(LimitsTests.this.topic, "1", "silent");
@@ -264,7 +264,7 @@ class LimitsTests {
 			properties = { "presence.store=memory", "presence.limits.max-presences-per-node=2" })
 	class NodePresenceLimits {
 
-		@LocalServerPort
+		@PresencePort
 		private int port;
 
 		@Autowired

@@ -13,14 +13,14 @@ import org.junit.jupiter.api.extension.ExtendWith;
 import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.boot.SpringBootConfiguration;
 import org.springframework.boot.autoconfigure.EnableAutoConfiguration;
-import org.springframework.boot.test.context.SpringBootTest;
 import org.springframework.boot.test.context.SpringBootTest.WebEnvironment;
+import org.springframework.boot.test.context.SpringBootTest;
 import org.springframework.boot.test.system.CapturedOutput;
 import org.springframework.boot.test.system.OutputCaptureExtension;
-import org.springframework.boot.test.web.server.LocalServerPort;
 
 import dev.presence.core.LogValues;
 import dev.presence.security.PhoenixSocket.Frames;
+import dev.presence.test.PresencePort;
 import dev.presence.test.RedisServer;
 import dev.presence.test.ThrowawayRedis;
 
@@ -36,7 +36,7 @@ import static org.awaitility.Awaitility.await;
 @ThrowawayRedis
 @SpringBootTest(classes = LogForgingTests.TestApplication.class, webEnvironment = WebEnvironment.RANDOM_PORT,
 		properties = { "spring.data.redis.timeout=500ms", "presence.timeout=500ms",
-				"logging.level.dev.presence.websocket.PresenceWebSocketHandler=debug",
+				"logging.level.dev.presence.websocket.PresenceConnections=debug",
 				// an application may allow long topic names; its log lines must stay short all the same
 				"presence.limits.max-topic-length=1000000" })
 @ExtendWith(OutputCaptureExtension.class)
@@ -47,7 +47,7 @@ class LogForgingTests {
 	@Autowired
 	private RedisServer redis;
 
-	@LocalServerPort
+	@PresencePort
 	private int port;
 
 	private PhoenixSocket client;

@@ -15,8 +15,8 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInfo;
-import org.springframework.boot.test.context.SpringBootTest;
 import org.springframework.boot.test.context.SpringBootTest.WebEnvironment;
+import org.springframework.boot.test.context.SpringBootTest;
 import org.springframework.boot.test.web.server.LocalServerPort;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
@@ -28,6 +28,7 @@ import org.springframework.security.provisioning.InMemoryUserDetailsManager;
 import org.springframework.security.web.SecurityFilterChain;
 
 import dev.presence.security.PhoenixSocket.Frames;
+import dev.presence.test.ServletTransportOnly;
 import tools.jackson.databind.JsonNode;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -41,6 +42,7 @@ import static org.awaitility.Awaitility.await;
  * ({@code management.endpoint.presence.show-states=when-authorized}) sees states and
  * private topics, by the names clients use.
  */
+@ServletTransportOnly
 @SpringBootTest(classes = { PresenceTestApplication.class, PresenceEndpointSecurityTests.TestBeans.class },
 		webEnvironment = WebEnvironment.RANDOM_PORT,
 		properties = { "presence.store=memory", "management.endpoints.web.exposure.include=presence",

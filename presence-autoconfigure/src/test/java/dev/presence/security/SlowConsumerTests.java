@@ -10,13 +10,13 @@ import java.util.Map;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.springframework.beans.factory.annotation.Autowired;
-import org.springframework.boot.test.context.SpringBootTest;
 import org.springframework.boot.test.context.SpringBootTest.WebEnvironment;
-import org.springframework.boot.test.web.server.LocalServerPort;
+import org.springframework.boot.test.context.SpringBootTest;
 
 import dev.presence.security.PhoenixSocket.Frames;
 import dev.presence.security.PhoenixSocket.PresenceView;
-import dev.presence.websocket.PresenceWebSocketHandler;
+import dev.presence.test.PresencePort;
+import dev.presence.websocket.PresenceConnections;
 import tools.jackson.databind.JsonNode;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -35,11 +35,11 @@ class SlowConsumerTests {
 
 	private static final Duration BOUND = Duration.ofSeconds(5);
 
-	@LocalServerPort
+	@PresencePort
 	private int port;
 
 	@Autowired
-	private PresenceWebSocketHandler handler;
+	private PresenceConnections connections;
 
 	private final List<PhoenixSocket> sockets = new ArrayList<>();
 
@@ -116,7 +116,7 @@ class SlowConsumerTests {
 		}));
 		assertThat(watchers).noneMatch(PhoenixSocket::isClosed);
 		assertThat(writers).noneMatch(PhoenixSocket::isClosed);
-		PhoenixSocket.eventually().until(() -> this.handler.connectionCount() == 6);
+		PhoenixSocket.eventually().until(() -> this.connections.connectionCount() == 6);
 	}
 
 	@Test

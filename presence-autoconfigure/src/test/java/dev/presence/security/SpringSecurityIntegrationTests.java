@@ -9,8 +9,8 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInfo;
 import org.springframework.beans.factory.annotation.Autowired;
-import org.springframework.boot.test.context.SpringBootTest;
 import org.springframework.boot.test.context.SpringBootTest.WebEnvironment;
+import org.springframework.boot.test.context.SpringBootTest;
 import org.springframework.boot.test.web.server.LocalServerPort;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
@@ -22,6 +22,7 @@ import org.springframework.security.provisioning.InMemoryUserDetailsManager;
 import org.springframework.security.web.SecurityFilterChain;
 
 import dev.presence.security.PhoenixSocket.Frames;
+import dev.presence.test.ServletTransportOnly;
 import tools.jackson.databind.JsonNode;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -31,6 +32,7 @@ import static org.assertj.core.api.Assertions.assertThat;
  * Basic authentication: the handshake is refused without credentials, and the principal
  * it authenticated becomes the presence key ({@code presence.security.key-binding=principal}).
  */
+@ServletTransportOnly
 @SpringBootTest(classes = { PresenceTestApplication.class, SpringSecurityIntegrationTests.TestBeans.class },
 		webEnvironment = WebEnvironment.RANDOM_PORT,
 		properties = { "presence.store=memory", "presence.security.key-binding=principal" })

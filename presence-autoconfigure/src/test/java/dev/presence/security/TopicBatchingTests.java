@@ -7,11 +7,11 @@ import java.util.List;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInfo;
-import org.springframework.boot.test.context.SpringBootTest;
 import org.springframework.boot.test.context.SpringBootTest.WebEnvironment;
-import org.springframework.boot.test.web.server.LocalServerPort;
+import org.springframework.boot.test.context.SpringBootTest;
 
 import dev.presence.security.PhoenixSocket.Frames;
+import dev.presence.test.PresencePort;
 import tools.jackson.databind.JsonNode;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -30,7 +30,7 @@ class TopicBatchingTests {
 	/** The window of a topic with four members on the node. */
 	private static final Duration WINDOW = Duration.ofSeconds(2);
 
-	@LocalServerPort
+	@PresencePort
 	private int port;
 
 	private final List<PhoenixSocket> sockets = new ArrayList<>();

@@ -14,11 +14,11 @@ import java.util.concurrent.atomic.AtomicInteger;
 
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
-import org.springframework.boot.test.context.SpringBootTest;
 import org.springframework.boot.test.context.SpringBootTest.WebEnvironment;
-import org.springframework.boot.test.web.server.LocalServerPort;
+import org.springframework.boot.test.context.SpringBootTest;
 
 import dev.presence.security.PhoenixSocket.Frames;
+import dev.presence.test.PresencePort;
 import tools.jackson.databind.JsonNode;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -38,7 +38,7 @@ class TrackedStateMemoryTests {
 
 	private final List<WebSocket> sockets = new ArrayList<>();
 
-	@LocalServerPort
+	@PresencePort
 	private int port;
 
 	@AfterEach

@@ -31,9 +31,8 @@ import org.junit.jupiter.params.provider.ValueSource;
 import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.boot.SpringBootConfiguration;
 import org.springframework.boot.autoconfigure.EnableAutoConfiguration;
-import org.springframework.boot.test.context.SpringBootTest;
 import org.springframework.boot.test.context.SpringBootTest.WebEnvironment;
-import org.springframework.boot.test.web.server.LocalServerPort;
+import org.springframework.boot.test.context.SpringBootTest;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.event.EventListener;
 import org.springframework.core.annotation.Order;
@@ -45,6 +44,7 @@ import dev.presence.core.PresenceLeaveEvent;
 import dev.presence.core.PresenceService;
 import dev.presence.core.PresenceSyncEvent;
 import dev.presence.core.TrackedPresence;
+import dev.presence.test.PresencePort;
 import org.awaitility.core.ConditionFactory;
 import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.json.JsonMapper;
@@ -76,7 +76,7 @@ class PhoenixProtocolTests {
 
 	private static final HttpClient http = HttpClient.newHttpClient();
 
-	@LocalServerPort
+	@PresencePort
 	private int port;
 
 	@Autowired
