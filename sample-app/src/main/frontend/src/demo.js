@@ -2,7 +2,17 @@
 // Everything on the wire is done by the unmodified @supabase/supabase-js client.
 import { createClient } from '@supabase/supabase-js'
 
-const supabase = createClient(window.location.origin, 'demo-key')
+// Presence is served on this page's own origin, or, when the server runs it on its
+// Reactor Netty transport (presence.server.port), on that port of the same host
+const supabase = fetch('/demo-settings.json')
+	.then((response) => (response.ok ? response.json() : {}))
+	.catch(() => ({}))
+	.then((settings) => {
+		const origin = settings.presencePort
+			? `${window.location.protocol}//${window.location.hostname}:${settings.presencePort}`
+			: window.location.origin
+		return createClient(origin, 'demo-key')
+	})
 
 const AVATAR_COLOURS = ['#3b6cf6', '#22a06b', '#d64545', '#8a5cf6', '#e2760a', '#0e9aa7', '#c2417a', '#5b6b82']
 const STATUS_LABELS = { online: 'Online', away: 'Away', busy: 'Busy', 'in a meeting': 'In a meeting' }
@@ -34,7 +44,7 @@ async function joinRoom(room, name) {
 	await leaveRoom()
 	const key = name || randomId()
 	const me = { key, name: name || 'Guest ' + key.slice(-4), status: ui.status.value }
-	const channel = supabase.channel(room, { config: { presence: { key } } })
+	const channel = (await supabase).channel(room, { config: { presence: { key } } })
 	current = { room, channel, me }
 
 	channel
@@ -76,7 +86,7 @@ async function leaveRoom() {
 	}
 	const { channel } = current
 	current = null
-	await supabase.removeChannel(channel)
+	await (await supabase).removeChannel(channel)
 	ui.panel.hidden = true
 	showConnection('CLOSED')
 }

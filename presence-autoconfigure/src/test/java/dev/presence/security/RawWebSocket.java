@@ -26,6 +26,8 @@ final class RawWebSocket implements AutoCloseable {
 
 	static final int BINARY = 0x2;
 
+	static final int CONTINUATION = 0x0;
+
 	private final Socket socket;
 
 	private final OutputStream out;
@@ -93,10 +95,7 @@ final class RawWebSocket implements AutoCloseable {
 	String readText() throws IOException {
 		DataInputStream in = new DataInputStream(this.socket.getInputStream());
 		int first = in.readUnsignedByte();
-		int length = in.readUnsignedByte() & 0x7f;
-		long size = (length == 126) ? in.readUnsignedShort() : (length == 127) ? in.readLong() : length;
-		byte[] payload = new byte[Math.toIntExact(size)];
-		in.readFully(payload);
+		byte[] payload = readPayload(in);
 		if ((first & 0x40) == 0) {
 			return new String(payload, StandardCharsets.UTF_8);
 		}
@@ -122,6 +121,29 @@ final class RawWebSocket implements AutoCloseable {
 		}
 	}
 
+	/**
+	 * Read frames until the server's close frame.
+	 * @return its status code
+	 */
+	int readCloseStatus() throws IOException {
+		DataInputStream in = new DataInputStream(this.socket.getInputStream());
+		while (true) {
+			int first = in.readUnsignedByte();
+			byte[] payload = readPayload(in);
+			if ((first & 0x0f) == 0x8) {
+				return (payload.length >= 2) ? ((payload[0] & 0xff) << 8) | (payload[1] & 0xff) : 1005;
+			}
+		}
+	}
+
+	private static byte[] readPayload(DataInputStream in) throws IOException {
+		int length = in.readUnsignedByte() & 0x7f;
+		long size = (length == 126) ? in.readUnsignedShort() : (length == 127) ? in.readLong() : length;
+		byte[] payload = new byte[Math.toIntExact(size)];
+		in.readFully(payload);
+		return payload;
+	}
+
 	private static String readHead(InputStream in) throws IOException {
 		ByteArrayOutputStream head = new ByteArrayOutputStream();
 		int matched = 0;
@@ -144,9 +166,17 @@ final class RawWebSocket implements AutoCloseable {
 	/**
 	 * Send one final frame with a masked payload.
 	 */
-	synchronized void send(int opcode, byte[] payload) throws IOException {
+	void send(int opcode, byte[] payload) throws IOException {
+		sendFragment(opcode, payload, true);
+	}
+
+	/**
+	 * Send one frame of a message with a masked payload: the first with the message's
+	 * opcode, the others as continuations ({@link #CONTINUATION}), the last one final.
+	 */
+	synchronized void sendFragment(int opcode, byte[] payload, boolean last) throws IOException {
 		ByteArrayOutputStream frame = new ByteArrayOutputStream(payload.length + 14);
-		frame.write(0x80 | opcode);
+		frame.write((last ? 0x80 : 0) | opcode);
 		if (payload.length < 126) {
 			frame.write(0x80 | payload.length);
 		}

@@ -1,5 +1,7 @@
 package dev.presence.sample;
 
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Map;
 import java.util.stream.Stream;
 
@@ -9,10 +11,10 @@ import org.junit.jupiter.api.DynamicTest;
 import org.junit.jupiter.api.TestFactory;
 
 import org.springframework.boot.builder.SpringApplicationBuilder;
-import org.springframework.boot.web.server.context.WebServerApplicationContext;
 import org.springframework.context.ConfigurableApplicationContext;
 
 import dev.presence.test.RedisServer;
+import dev.presence.test.TestTransport;
 
 /**
  * The client conformance suite of {@code src/test/js} with two nodes on one Redis: in
@@ -36,9 +38,11 @@ class CrossNodeClientConformanceTests {
 
 	private static ConfigurableApplicationContext startNode(String id) {
 		// command-line arguments, not default properties: those would lose to application.yml
-		return new SpringApplicationBuilder(SampleApplication.class).run("--server.port=0",
-				"--spring.data.redis.host=" + redis.host(), "--spring.data.redis.port=" + redis.port(),
-				"--presence.node-id=" + id, "--presence.limits.max-state-size=4KB");
+		List<String> arguments = new ArrayList<>(List.of("--server.port=0", "--spring.data.redis.host=" + redis.host(),
+				"--spring.data.redis.port=" + redis.port(), "--presence.node-id=" + id,
+				"--presence.limits.max-state-size=4KB"));
+		arguments.addAll(TestTransport.current().arguments());
+		return new SpringApplicationBuilder(SampleApplication.class).run(arguments.toArray(String[]::new));
 	}
 
 	@AfterAll
@@ -61,7 +65,7 @@ class CrossNodeClientConformanceTests {
 	}
 
 	private static String url(ConfigurableApplicationContext node) {
-		return "http://127.0.0.1:" + ((WebServerApplicationContext) node).getWebServer().getPort();
+		return "http://127.0.0.1:" + TestTransport.port(node.getEnvironment());
 	}
 
 }

@@ -13,6 +13,8 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import java.util.stream.Stream;
 
+import dev.presence.test.PresencePort;
+import dev.presence.test.TestTransport;
 import dev.presence.test.ThrowawayRedis;
 import org.junit.jupiter.api.DynamicTest;
 import org.junit.jupiter.api.TestFactory;
@@ -21,7 +23,6 @@ import org.opentest4j.TestAbortedException;
 
 import org.springframework.boot.test.context.SpringBootTest;
 import org.springframework.boot.test.context.SpringBootTest.WebEnvironment;
-import org.springframework.boot.test.web.server.LocalServerPort;
 
 /**
  * Runs the client conformance suite of {@code src/test/js} (docs/protocol.md §6, with the unmodified
@@ -39,7 +40,7 @@ class SupabaseClientConformanceTests {
 
 	private static final Duration SUITE_TIMEOUT = Duration.ofMinutes(5);
 
-	@LocalServerPort
+	@PresencePort
 	private int port;
 
 	@TestFactory
@@ -57,7 +58,7 @@ class SupabaseClientConformanceTests {
 		NodeCommands.installDependenciesIfStale(jsDir);
 		Path reportDir = jsDir.resolve("../../../target/client-conformance").normalize();
 		Files.createDirectories(reportDir);
-		Path tapFile = reportDir.resolve(name + ".tap");
+		Path tapFile = reportDir.resolve(name + "-" + TestTransport.current().name().toLowerCase() + ".tap");
 		Files.deleteIfExists(tapFile);
 
 		// No --test-force-exit: it exits before the TAP file is flushed; every case disconnects its clients.

@@ -15,6 +15,7 @@ import org.awaitility.Awaitility;
 
 import dev.presence.sample.SampleApplication;
 import dev.presence.test.RedisServer;
+import dev.presence.test.TestTransport;
 
 /**
  * A presence node in a JVM of its own, so that it can really crash: {@link #kill()}
@@ -61,7 +62,12 @@ final class ChildJvmNode implements AutoCloseable {
 	 * @return the starting node
 	 */
 	static ChildJvmNode launch(String id, RedisServer redis, List<String> arguments) {
-		int port = freePort();
+		int webPort = freePort();
+		// the port clients connect to: the web server's, or presence's own server's
+		int port = webPort;
+		while (TestTransport.current() == TestTransport.NETTY && port == webPort) {
+			port = freePort();
+		}
 		Path directory = Path.of("target", "cluster-tests");
 		Path log = directory.resolve("node-" + id + "-" + port + ".log");
 		List<String> command = new ArrayList<>();
@@ -72,7 +78,10 @@ final class ChildJvmNode implements AutoCloseable {
 		command.add("-cp");
 		command.add(System.getProperty("java.class.path"));
 		command.add(SampleApplication.class.getName());
-		command.add("--server.port=" + port);
+		command.add("--server.port=" + webPort);
+		if (port != webPort) {
+			command.add("--presence.server.port=" + port);
+		}
 		command.add("--spring.data.redis.host=" + redis.host());
 		command.add("--spring.data.redis.port=" + redis.port());
 		command.add("--presence.node-id=" + id);

@@ -4,12 +4,12 @@ import java.util.ArrayList;
 import java.util.List;
 
 import org.springframework.boot.builder.SpringApplicationBuilder;
-import org.springframework.boot.web.server.context.WebServerApplicationContext;
 import org.springframework.context.ConfigurableApplicationContext;
 
 import dev.presence.core.PresenceService;
 import dev.presence.sample.SampleApplication;
 import dev.presence.test.RedisServer;
+import dev.presence.test.TestTransport;
 
 /**
  * One presence node: the sample application in this JVM, on a random port, with its
@@ -59,6 +59,7 @@ final class ClusterNode implements AutoCloseable {
 		all.add("server.port=0");
 		all.add("presence.node-id=" + id);
 		all.add("spring.main.banner-mode=off");
+		all.addAll(TestTransport.current().properties());
 		all.addAll(properties);
 		// as command-line arguments: default properties would lose to the sample's application.yml
 		ConfigurableApplicationContext context = new SpringApplicationBuilder(SampleApplication.class)
@@ -72,7 +73,7 @@ final class ClusterNode implements AutoCloseable {
 	}
 
 	int port() {
-		return ((WebServerApplicationContext) this.context).getWebServer().getPort();
+		return TestTransport.port(this.context.getEnvironment());
 	}
 
 	PresenceService presence() {
