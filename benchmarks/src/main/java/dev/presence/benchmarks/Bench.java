@@ -49,6 +49,14 @@ final class Bench implements AutoCloseable {
 	 * (the default of {@code --smoke}) running nodes are kept and only missing ones start.
 	 */
 	List<ServerProcess> freshNodes(int count) throws Exception {
+		return freshNodes(count, List.of());
+	}
+
+	/**
+	 * The nodes of a scenario, started with arguments of its own.
+	 * @param extraArgs application arguments for nodes started now
+	 */
+	List<ServerProcess> freshNodes(int count, List<String> extraArgs) throws Exception {
 		if (this.options.freshNodes()) {
 			stopNodes();
 			this.redis.flushAll();
@@ -58,7 +66,7 @@ final class Bench implements AutoCloseable {
 			String name = String.valueOf((char) ('A' + i));
 			starting.add(CompletableFuture.supplyAsync(() -> {
 				try {
-					return ServerProcess.start(name, this.options, this.redis.port());
+					return ServerProcess.start(name, this.options, this.redis.port(), extraArgs);
 				}
 				catch (Exception ex) {
 					throw new IllegalStateException(ex);

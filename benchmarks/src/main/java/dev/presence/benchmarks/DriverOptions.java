@@ -43,6 +43,10 @@ import org.jspecify.annotations.Nullable;
  * @param jfr whether each node records a JFR profile into the work directory
  * @param profile the async-profiler event each node is profiled with after its warm-up
  * ({@code cpu}, {@code alloc}, {@code wall}), or {@code none}
+ * @param transports the transports the scenarios run on, one after the other:
+ * {@code servlet} (presence on the application's Tomcat) and {@code netty} (presence's own
+ * Reactor Netty server, {@code presence.server.port})
+ * @param fanOutSenders members of {@code fan-out} that re-track
  * @param redisServer the {@code redis-server} binary
  * @param workDir where logs and recordings go
  */
@@ -50,9 +54,9 @@ record DriverOptions(List<String> scenarios, boolean smoke, int clients, int top
 		int churnRate, Duration hold, int rateClients, int rateTopics, Duration trackInterval,
 		int updateRate, int largeStateClients, int largeStateTracks, Duration timeout, boolean freshNodes, int warmupRounds, int ioThreads,
 		boolean deflate, Path serverJar, @Nullable String serverClasspath, List<String> serverJvmArgs, List<String> serverArgs,
-		boolean jfr, String profile, String redisServer, Path workDir) {
+		boolean jfr, String profile, List<String> transports, int fanOutSenders, String redisServer, Path workDir) {
 
-	static final List<String> ALL_SCENARIOS = List.of("mass-join", "many-topics", "idle", "cross-node",
+	static final List<String> ALL_SCENARIOS = List.of("mass-join", "many-topics", "idle", "fan-out", "cross-node",
 			"cross-node-updates", "round-trips", "track-rate", "large-state");
 
 	static final String USAGE = """
@@ -87,6 +91,8 @@ record DriverOptions(List<String> scenarios, boolean smoke, int clients, int top
 			  --profile=EVENT       profile each node with async-profiler from the end of its warm-up until
 			                        it stops: cpu, alloc or wall; writes a flame graph (.html) and collapsed
 			                        stacks (.collapsed) per node into the work directory (default none)
+			  --transport=T         servlet, netty or both (each scenario on each, side by side; default servlet)
+			  --fan-out-senders=N   fan-out members that re-track, each every 110 ms (default 50)
 			  --redis-server=PATH   redis-server binary (default /usr/bin/redis-server)
 			  --work-dir=PATH       logs and recordings (default target/load-driver)
 			""".formatted(String.join(", ", ALL_SCENARIOS));
@@ -151,6 +157,12 @@ record DriverOptions(List<String> scenarios, boolean smoke, int clients, int top
 		if (!List.of("none", "cpu", "alloc", "wall").contains(profile)) {
 			throw new IllegalArgumentException("Unknown profile event '" + profile + "'\n" + USAGE);
 		}
+		String transport = valueOr(values.remove("transport"), "servlet");
+		List<String> transports = transport.equals("both") ? List.of("servlet", "netty") : List.of(transport);
+		if (!List.of("servlet", "netty").containsAll(transports)) {
+			throw new IllegalArgumentException("Unknown transport '" + transport + "'\n" + USAGE);
+		}
+		int fanOutSenders = pick(smoke, 2, intValue(values.remove("fan-out-senders"), 50));
 		String redisServer = valueOr(values.remove("redis-server"), "/usr/bin/redis-server");
 		Path workDir = Path.of(valueOr(values.remove("work-dir"), defaultWorkDir()));
 		if (!values.isEmpty()) {
@@ -162,15 +174,33 @@ record DriverOptions(List<String> scenarios, boolean smoke, int clients, int top
 		}
 		return new DriverOptions(scenarios, smoke, clients, topicClients, topics, batch, duration, churnRate, hold,
 				rateClients, rateTopics, trackInterval, updateRate, largeStateClients, largeStateTracks, timeout, freshNodes, warmupRounds, ioThreads, deflate, serverJar, serverClasspath, serverJvmArgs,
-				List.copyOf(serverArgs), jfr, profile, redisServer, workDir);
+				List.copyOf(serverArgs), jfr, profile, transports, fanOutSenders, redisServer, workDir);
 	}
 
 	DriverOptions withServerJar(Path jar) {
+		return with(jar, this.transports);
+	}
+
+	/**
+	 * The same options on one transport.
+	 */
+	DriverOptions withTransport(String transport) {
+		return with(this.serverJar, List.of(transport));
+	}
+
+	private DriverOptions with(Path jar, List<String> transports) {
 		return new DriverOptions(this.scenarios, this.smoke, this.clients, this.topicClients, this.topics, this.batch,
 				this.duration, this.churnRate, this.hold, this.rateClients, this.rateTopics, this.trackInterval, this.updateRate,
 				this.largeStateClients, this.largeStateTracks, this.timeout,
 				this.freshNodes, this.warmupRounds, this.ioThreads, this.deflate, jar, this.serverClasspath, this.serverJvmArgs,
-				this.serverArgs, this.jfr, this.profile, this.redisServer, this.workDir);
+				this.serverArgs, this.jfr, this.profile, transports, this.fanOutSenders, this.redisServer, this.workDir);
+	}
+
+	/**
+	 * Whether the nodes serve presence on their own Reactor Netty server.
+	 */
+	boolean netty() {
+		return this.transports.get(0).equals("netty");
 	}
 
 	boolean runs(String scenario) {

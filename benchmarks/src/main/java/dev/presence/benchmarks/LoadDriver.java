@@ -55,12 +55,30 @@ public final class LoadDriver {
 		out.println("Server: " + (options.serverClasspath() != null ? "-cp " + options.serverClasspath()
 				: options.serverJar()) + " with JVM options " + String.join(" ", options.serverJvmArgs())
 				+ "; logs in " + options.workDir().toAbsolutePath());
+		List<Row> rows = new ArrayList<>();
+		for (String transport : options.transports()) {
+			DriverOptions onTransport = options.withTransport(transport);
+			out.println("Transport: " + transport);
+			for (Row row : runScenarios(onTransport, out)) {
+				rows.add((options.transports().size() > 1) ? row.on(transport) : row);
+			}
+		}
+		out.println();
+		out.println(Row.HEADER);
+		rows.forEach((row) -> out.println(row.markdown()));
+		return rows;
+	}
+
+	private static List<Row> runScenarios(DriverOptions options, PrintStream out) throws Exception {
 		Map<String, Scenario> scenarios = new LinkedHashMap<>();
 		if (options.runs("mass-join")) {
 			scenarios.put("mass-join", new MassJoinScenario());
 		}
 		if (options.runs("many-topics") || options.runs("idle")) {
 			scenarios.put("many-topics + idle", new ManyTopicsScenario());
+		}
+		if (options.runs("fan-out")) {
+			scenarios.put("fan-out", new FanOutScenario());
 		}
 		if (options.runs("cross-node")) {
 			scenarios.put("cross-node", new CrossNodeScenario());
@@ -103,9 +121,6 @@ public final class LoadDriver {
 				rows.addAll(produced);
 			}
 		}
-		out.println();
-		out.println(Row.HEADER);
-		rows.forEach((row) -> out.println(row.markdown()));
 		return rows;
 	}
 

@@ -15,6 +15,14 @@ record Row(String scenario, String figure, double serverCpuSeconds, double serve
 
 	static final String HEADER = "| scenario | figure | server CPU s | server RSS MiB |\n| --- | --- | ---: | ---: |";
 
+	/**
+	 * The row labelled with the transport it was measured on.
+	 */
+	Row on(String transport) {
+		return new Row(this.scenario + " (" + transport + ")", this.figure, this.serverCpuSeconds, this.serverRssMib,
+				this.ok);
+	}
+
 	String markdown() {
 		return String.format(Locale.ROOT, "| %s | %s%s | %.1f | %.0f |", this.scenario, this.figure,
 				this.ok ? "" : " **(failed: did not converge or had errors)**", this.serverCpuSeconds, this.serverRssMib);

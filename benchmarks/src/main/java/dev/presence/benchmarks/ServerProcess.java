@@ -41,16 +41,19 @@ final class ServerProcess implements AutoCloseable {
 
 	private final int port;
 
+	private final int presencePort;
+
 	private final Path log;
 
 	private final Path workDir;
 
 	private @Nullable Path profilerLibrary;
 
-	private ServerProcess(String name, Process process, int port, Path log, Path workDir) {
+	private ServerProcess(String name, Process process, int port, int presencePort, Path log, Path workDir) {
 		this.name = name;
 		this.process = process;
 		this.port = port;
+		this.presencePort = presencePort;
 		this.log = log;
 		this.workDir = workDir;
 	}
@@ -58,8 +61,13 @@ final class ServerProcess implements AutoCloseable {
 	/**
 	 * Start a node and wait until its health endpoint answers.
 	 */
-	static ServerProcess start(String name, DriverOptions options, int redisPort) throws IOException, InterruptedException {
+	static ServerProcess start(String name, DriverOptions options, int redisPort, List<String> extraArgs)
+			throws IOException, InterruptedException {
 		int port = Ports.free();
+		int presencePort = port;
+		while (options.netty() && presencePort == port) {
+			presencePort = Ports.free();
+		}
 		Path log = options.workDir().resolve("server-" + name + ".log");
 		Files.createDirectories(log.getParent());
 		List<String> command = new ArrayList<>();
@@ -88,9 +96,13 @@ final class ServerProcess implements AutoCloseable {
 		command.add("--server.tomcat.accept-count=1000");
 		// track-rate sends far more presence messages per channel than the ceiling a real client gets
 		command.add("--presence.limits.max-presence-messages=100000000");
+		if (presencePort != port) {
+			command.add("--presence.server.port=" + presencePort);
+		}
 		command.addAll(options.serverArgs());
+		command.addAll(extraArgs);
 		Process process = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(log.toFile()).start();
-		ServerProcess server = new ServerProcess(name, process, port, log, options.workDir());
+		ServerProcess server = new ServerProcess(name, process, port, presencePort, log, options.workDir());
 		server.awaitHealthy(Duration.ofSeconds(240));
 		return server;
 	}
@@ -130,7 +142,7 @@ final class ServerProcess implements AutoCloseable {
 	}
 
 	URI webSocketUri() {
-		return URI.create("ws://127.0.0.1:" + this.port + "/realtime/v1/websocket?apikey=bench&vsn=2.0.0");
+		return URI.create("ws://127.0.0.1:" + this.presencePort + "/realtime/v1/websocket?apikey=bench&vsn=2.0.0");
 	}
 
 	/**
