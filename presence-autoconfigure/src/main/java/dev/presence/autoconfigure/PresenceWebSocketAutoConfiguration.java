@@ -10,6 +10,7 @@ import org.springframework.boot.autoconfigure.condition.AnyNestedCondition;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnBean;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnClass;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnMissingBean;
+import org.springframework.boot.autoconfigure.condition.ConditionalOnMissingClass;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnProperty;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnWebApplication;
 import org.springframework.boot.autoconfigure.condition.NoneNestedConditions;
@@ -189,8 +190,25 @@ public final class PresenceWebSocketAutoConfiguration {
 	}
 
 	/**
+	 * {@code presence.server.port} asks for a server that cannot run: fail at start-up with
+	 * what to add, rather than serve presence nowhere.
+	 */
+	@Configuration(proxyBeanMethods = false)
+	@ConditionalOnMissingClass("reactor.netty.http.server.HttpServer")
+	@ConditionalOnProperty(SERVER_PORT)
+	static class MissingNettyConfiguration {
+
+		MissingNettyConfiguration() {
+			throw new IllegalStateException("presence.server.port is set, but Reactor Netty is not on the class path: "
+					+ "add io.projectreactor.netty:reactor-netty-http (its version comes from Spring Boot), "
+					+ "or remove presence.server.port to serve presence on the application's own server");
+		}
+
+	}
+
+	/**
 	 * A transport can serve presence: a servlet web application with spring-websocket, or
-	 * Reactor Netty with {@code presence.server.port} set.
+	 * {@code presence.server.port} set (Reactor Netty).
 	 */
 	static final class OnTransport extends AnyNestedCondition {
 
@@ -204,7 +222,6 @@ public final class PresenceWebSocketAutoConfiguration {
 
 		}
 
-		@ConditionalOnClass(name = "reactor.netty.http.server.HttpServer")
 		@ConditionalOnProperty(SERVER_PORT)
 		static final class Netty {
 

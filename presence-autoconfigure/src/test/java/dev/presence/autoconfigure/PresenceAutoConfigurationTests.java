@@ -7,6 +7,7 @@ import java.util.Map;
 import org.jspecify.annotations.Nullable;
 import org.junit.jupiter.api.Test;
 import org.springframework.boot.autoconfigure.AutoConfigurations;
+import org.springframework.boot.test.context.FilteredClassLoader;
 import org.springframework.boot.test.context.runner.ApplicationContextRunner;
 import org.springframework.boot.test.context.runner.WebApplicationContextRunner;
 import org.springframework.context.LifecycleProcessor;
@@ -25,6 +26,8 @@ import dev.presence.core.PresenceTopics;
 import dev.presence.core.TrackedPresence;
 import dev.presence.memory.InMemoryPresenceStore;
 import dev.presence.redis.RedisPresenceStore;
+import dev.presence.websocket.NettyPresenceServer;
+import dev.presence.websocket.PresenceConnections;
 import dev.presence.websocket.PresenceWebSocketHandler;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -155,6 +158,48 @@ class PresenceAutoConfigurationTests {
 				assertThat(context).hasNotFailed();
 				assertThat(context).hasSingleBean(PresenceWebSocketHandler.class);
 			});
+	}
+
+	@Test
+	void serverPortInServletApplicationServesPresenceFromNettyInstead() {
+		new WebApplicationContextRunner()
+			.withConfiguration(AutoConfigurations.of(PresenceAutoConfiguration.class,
+					PresenceWebSocketAutoConfiguration.class))
+			.withPropertyValues("presence.store=memory", "presence.server.port=0")
+			.run((context) -> {
+				assertThat(context).hasNotFailed();
+				assertThat(context).hasSingleBean(NettyPresenceServer.class);
+				assertThat(context).hasSingleBean(PresenceConnections.class);
+				assertThat(context).doesNotHaveBean(PresenceWebSocketHandler.class);
+			});
+	}
+
+	@Test
+	void serverPortInNonWebApplicationServesPresenceAndPublishesThePort() {
+		this.contextRunner.withConfiguration(AutoConfigurations.of(PresenceWebSocketAutoConfiguration.class))
+			// the Netty transport needs nothing of the servlet stack
+			.withClassLoader(new FilteredClassLoader("org.springframework.web.socket", "jakarta.websocket",
+					"jakarta.servlet"))
+			.withPropertyValues("presence.store=memory", "presence.server.port=0")
+			.run((context) -> {
+				assertThat(context).hasNotFailed();
+				NettyPresenceServer server = context.getBean(NettyPresenceServer.class);
+				assertThat(server.isRunning()).isTrue();
+				assertThat(context.getEnvironment().getProperty("local.presence.server.port", Integer.class))
+					.isEqualTo(server.getPort())
+					.isPositive();
+			});
+	}
+
+	@Test
+	void serverPortWithoutReactorNettyFailsToStartSayingWhatToAdd() {
+		this.contextRunner.withConfiguration(AutoConfigurations.of(PresenceWebSocketAutoConfiguration.class))
+			.withClassLoader(new FilteredClassLoader("reactor.netty"))
+			.withPropertyValues("presence.store=memory", "presence.server.port=0")
+			.run((context) -> assertThat(context).hasFailed()
+				.getFailure()
+				.rootCause()
+				.hasMessageContaining("io.projectreactor.netty:reactor-netty-http"));
 	}
 
 	@Configuration(proxyBeanMethods = false)
