@@ -17,8 +17,8 @@ import org.openjdk.jmh.annotations.State;
 import org.openjdk.jmh.annotations.Warmup;
 
 import dev.presence.core.Presence;
-import dev.presence.core.PresenceChange;
-import dev.presence.core.PresenceEntry;
+import dev.presence.store.PresenceChange;
+import dev.presence.store.PresenceEntry;
 import tools.jackson.databind.json.JsonMapper;
 
 /**

@@ -20,7 +20,7 @@ import org.openjdk.jmh.annotations.State;
 import org.openjdk.jmh.annotations.Warmup;
 
 import dev.presence.core.Presence;
-import dev.presence.core.PresenceDiff;
+import dev.presence.engine.PresenceDiff;
 import tools.jackson.databind.json.JsonMapper;
 
 /**

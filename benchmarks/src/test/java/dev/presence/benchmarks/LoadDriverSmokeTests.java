@@ -3,6 +3,7 @@ package dev.presence.benchmarks;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
 import java.util.List;
 
 import org.junit.jupiter.api.Test;
@@ -18,16 +19,20 @@ class LoadDriverSmokeTests {
 
 	@Test
 	void everySmokeScenarioConvergesAgainstARealServerAndRedis() throws Exception {
-		DriverOptions options = DriverOptions.parse("--smoke", "--work-dir=target/load-driver-smoke");
+		DriverOptions options = DriverOptions.parse("--smoke", "--transport=both", "--work-dir=target/load-driver-smoke");
 		ByteArrayOutputStream output = new ByteArrayOutputStream();
 
 		List<Row> rows = LoadDriver.run(options, new PrintStream(output, true, StandardCharsets.UTF_8));
 
 		String printed = output.toString(StandardCharsets.UTF_8);
 		System.out.println(printed);
-		assertThat(rows).extracting(Row::scenario)
-			.containsExactly("mass-join", "many-topics", "idle", "cross-node", "cross-node-updates", "round-trips",
-					"track-rate", "large-state");
+		List<String> scenarios = List.of("mass-join", "many-topics", "idle", "fan-out", "cross-node",
+				"cross-node-updates", "round-trips", "track-rate", "large-state");
+		List<String> expected = new ArrayList<>();
+		for (String transport : List.of("servlet", "netty")) {
+			scenarios.forEach((scenario) -> expected.add(scenario + " (" + transport + ")"));
+		}
+		assertThat(rows).extracting(Row::scenario).containsExactlyElementsOf(expected);
 		assertThat(rows).as(printed).allSatisfy((row) -> assertThat(row.ok()).as(row.markdown()).isTrue());
 		assertThat(printed).contains(Row.HEADER);
 	}

@@ -8,7 +8,7 @@ import io.micrometer.core.instrument.Timer;
 
 import org.springframework.util.Assert;
 
-import dev.presence.core.PresenceMonitor;
+import dev.presence.engine.PresenceMonitor;
 
 /**
  * A {@link PresenceMonitor} that records into Micrometer. Meters are registered once, up

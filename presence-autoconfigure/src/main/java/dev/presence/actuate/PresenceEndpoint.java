@@ -20,8 +20,7 @@ import org.springframework.util.Assert;
 import dev.presence.core.Presence;
 import dev.presence.core.PresenceCount;
 import dev.presence.core.PresenceService;
-import dev.presence.core.PresenceTopics;
-import dev.presence.core.TopicReplica;
+import dev.presence.engine.PresenceTopics;
 
 /**
  * The {@code presence} endpoint: the topics this node follows with their counts, and one
@@ -85,9 +84,8 @@ public class PresenceEndpoint {
 		List<TopicDescriptor> descriptors = new ArrayList<>();
 		for (String storeTopic : this.topics.topics()) {
 			boolean privateChannel = storeTopic.startsWith(PRIVATE_PREFIX);
-			TopicReplica replica = this.topics.replica(storeTopic);
-			if (replica != null && (showPrivate || !privateChannel)) {
-				PresenceCount count = replica.count();
+			PresenceCount count = this.topics.followedCount(storeTopic);
+			if (count != null && (showPrivate || !privateChannel)) {
 				String topic = privateChannel ? storeTopic.substring(PRIVATE_PREFIX.length()) : storeTopic;
 				descriptors.add(new TopicDescriptor(topic, privateChannel, count.keys(), count.presences()));
 			}
@@ -121,11 +119,10 @@ public class PresenceEndpoint {
 			int count = presences.values().stream().mapToInt(List::size).sum();
 			return new TopicPresencesDescriptor(topic, isPrivate, presences.size(), count, presences);
 		}
-		TopicReplica replica = isPrivate ? null : this.topics.replica(topic);
-		if (replica == null) {
+		PresenceCount count = isPrivate ? null : this.topics.followedCount(topic);
+		if (count == null) {
 			return null;
 		}
-		PresenceCount count = replica.count();
 		return new TopicPresencesDescriptor(topic, false, count.keys(), count.presences(), null);
 	}
 

@@ -11,8 +11,8 @@ import org.springframework.boot.health.contributor.AbstractHealthIndicator;
 import org.springframework.boot.health.contributor.Health;
 import org.springframework.util.Assert;
 
-import dev.presence.core.PresenceStore;
-import dev.presence.core.PresenceTopics;
+import dev.presence.engine.PresenceTopics;
+import dev.presence.store.PresenceStore;
 
 /**
  * Reports whether the presence store answers: UP when a snapshot of a probe topic (one cheap

@@ -6,8 +6,8 @@ import io.micrometer.core.instrument.binder.MeterBinder;
 
 import org.springframework.util.Assert;
 
-import dev.presence.core.PresenceTopics;
-import dev.presence.core.TopicReplica;
+import dev.presence.core.PresenceCount;
+import dev.presence.engine.PresenceTopics;
 
 /**
  * Gauges of what this node follows: {@code presence.topics}, the topics it holds a replica
@@ -42,9 +42,9 @@ public class PresenceTopicMetrics implements MeterBinder {
 	private double presences() {
 		int presences = 0;
 		for (String topic : this.topics.topics()) {
-			TopicReplica replica = this.topics.replica(topic);
-			if (replica != null) {
-				presences += replica.count().presences();
+			PresenceCount count = this.topics.followedCount(topic);
+			if (count != null) {
+				presences += count.presences();
 			}
 		}
 		return presences;

@@ -11,15 +11,15 @@ import org.springframework.context.ApplicationEventPublisher;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Import;
 
-import dev.presence.core.DefaultPresenceService;
-import dev.presence.core.PresenceEventPublisher;
-import dev.presence.core.PresenceExecutors;
-import dev.presence.core.PresenceMonitor;
-import dev.presence.core.PresenceNode;
 import dev.presence.core.PresenceService;
-import dev.presence.core.PresenceStore;
-import dev.presence.core.PresenceTopics;
+import dev.presence.engine.DefaultPresenceService;
+import dev.presence.engine.PresenceEventPublisher;
+import dev.presence.engine.PresenceExecutors;
+import dev.presence.engine.PresenceMonitor;
+import dev.presence.engine.PresenceTopics;
 import dev.presence.memory.InMemoryPresenceStore;
+import dev.presence.store.PresenceNode;
+import dev.presence.store.PresenceStore;
 
 /**
  * Auto-configuration for the presence core: the node, its

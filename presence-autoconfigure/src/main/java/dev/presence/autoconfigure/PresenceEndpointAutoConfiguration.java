@@ -10,7 +10,7 @@ import org.springframework.context.annotation.Bean;
 
 import dev.presence.actuate.PresenceEndpoint;
 import dev.presence.core.PresenceService;
-import dev.presence.core.PresenceTopics;
+import dev.presence.engine.PresenceTopics;
 
 /**
  * Auto-configuration for the {@code presence} actuator endpoint, which shows counts only

@@ -10,8 +10,8 @@ import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
 
 import dev.presence.actuate.PresenceHealthIndicator;
-import dev.presence.core.PresenceStore;
-import dev.presence.core.PresenceTopics;
+import dev.presence.engine.PresenceTopics;
+import dev.presence.store.PresenceStore;
 import dev.presence.websocket.PresenceConnections;
 
 /**

@@ -16,8 +16,8 @@ import dev.presence.actuate.MicrometerPresenceMonitor;
 import dev.presence.actuate.PresenceConnectionMetrics;
 import dev.presence.actuate.PresenceEventMetrics;
 import dev.presence.actuate.PresenceTopicMetrics;
-import dev.presence.core.PresenceMonitor;
-import dev.presence.core.PresenceTopics;
+import dev.presence.engine.PresenceMonitor;
+import dev.presence.engine.PresenceTopics;
 import dev.presence.websocket.PresenceConnections;
 
 /**

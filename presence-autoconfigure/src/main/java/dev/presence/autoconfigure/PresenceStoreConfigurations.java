@@ -16,11 +16,11 @@ import org.springframework.context.annotation.Configuration;
 import org.springframework.core.env.Environment;
 import org.springframework.data.redis.connection.lettuce.LettuceConnectionFactory;
 
-import dev.presence.core.PresenceMonitor;
-import dev.presence.core.PresenceNode;
-import dev.presence.core.PresenceStore;
+import dev.presence.engine.PresenceMonitor;
 import dev.presence.memory.InMemoryPresenceStore;
 import dev.presence.redis.RedisPresenceStore;
+import dev.presence.store.PresenceNode;
+import dev.presence.store.PresenceStore;
 
 /**
  * The {@link PresenceStore} configurations, imported by {@link PresenceAutoConfiguration}

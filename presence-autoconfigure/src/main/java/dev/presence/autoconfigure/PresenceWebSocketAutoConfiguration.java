@@ -25,9 +25,9 @@ import org.springframework.util.unit.DataSize;
 import org.springframework.web.socket.config.annotation.EnableWebSocket;
 import org.springframework.web.socket.config.annotation.WebSocketConfigurer;
 
-import dev.presence.core.PresenceExecutors;
-import dev.presence.core.PresenceMonitor;
-import dev.presence.core.PresenceTopics;
+import dev.presence.engine.PresenceExecutors;
+import dev.presence.engine.PresenceMonitor;
+import dev.presence.engine.PresenceTopics;
 import dev.presence.security.PresenceAuthenticator;
 import dev.presence.security.PresenceAuthorizer;
 import dev.presence.websocket.AmbientCredentialOriginInterceptor;
@@ -111,9 +111,8 @@ public final class PresenceWebSocketAutoConfiguration {
 
 		@Bean
 		@ConditionalOnMissingBean
-		PresenceWebSocketHandler presenceWebSocketHandler(PresenceConnections connections,
-				PresenceExecutors executors) {
-			return new PresenceWebSocketHandler(connections, executors.send());
+		PresenceWebSocketHandler presenceWebSocketHandler(PresenceConnections connections) {
+			return new PresenceWebSocketHandler(connections);
 		}
 
 		@Bean

@@ -18,8 +18,8 @@ import tools.jackson.core.type.TypeReference;
 import tools.jackson.databind.JacksonSerializable;
 import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.SerializationContext;
-import tools.jackson.databind.jsontype.TypeSerializer;
 import tools.jackson.databind.json.JsonMapper;
+import tools.jackson.databind.jsontype.TypeSerializer;
 
 /**
  * The state of a presence, held as its JSON encoding (a UTF-8 object) and parsed only

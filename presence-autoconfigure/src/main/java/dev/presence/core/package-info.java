@@ -1,5 +1,7 @@
 /**
- * The presence domain: presences, diffs, the node's topic replicas, {@link dev.presence.core.PresenceService}, the {@link dev.presence.core.PresenceStore} SPI and the application events. Knows nothing of WebSockets or Redis.
+ * The public API of presence: {@link dev.presence.core.PresenceService}, presences and
+ * their states, the application events and the exceptions. What an application imports;
+ * it depends on nothing else of this project.
  */
 @NullMarked
 package dev.presence.core;

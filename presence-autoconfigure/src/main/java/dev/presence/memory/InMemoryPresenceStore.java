@@ -11,10 +11,10 @@ import java.util.concurrent.ConcurrentHashMap;
 
 import org.jspecify.annotations.Nullable;
 
-import dev.presence.core.PresenceChange;
-import dev.presence.core.PresenceEntry;
-import dev.presence.core.PresenceSnapshot;
-import dev.presence.core.PresenceStore;
+import dev.presence.store.PresenceChange;
+import dev.presence.store.PresenceEntry;
+import dev.presence.store.PresenceSnapshot;
+import dev.presence.store.PresenceStore;
 
 /**
  * {@link PresenceStore} held in this JVM: one node only, nothing survives a restart. Each

@@ -1,5 +1,5 @@
 /**
- * {@link dev.presence.core.PresenceStore} held in this JVM, for a single node (tests, demos).
+ * {@link dev.presence.store.PresenceStore} held in this JVM, for a single node (tests, demos).
  */
 @NullMarked
 package dev.presence.memory;

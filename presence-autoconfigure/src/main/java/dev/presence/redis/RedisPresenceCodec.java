@@ -6,10 +6,6 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
-import dev.presence.core.Presence;
-import dev.presence.core.PresenceChange;
-import dev.presence.core.PresenceEntry;
-import dev.presence.core.PresenceState;
 import org.jspecify.annotations.Nullable;
 import tools.jackson.core.JacksonException;
 import tools.jackson.core.JsonParser;
@@ -17,6 +13,11 @@ import tools.jackson.core.JsonToken;
 import tools.jackson.core.TokenStreamFactory;
 import tools.jackson.core.json.JsonFactory;
 import tools.jackson.databind.json.JsonMapper;
+
+import dev.presence.core.Presence;
+import dev.presence.core.PresenceState;
+import dev.presence.store.PresenceChange;
+import dev.presence.store.PresenceEntry;
 
 /**
  * The JSON of the entries the store keeps in Redis and of the changes it publishes.

@@ -14,7 +14,7 @@ import io.lettuce.core.cluster.api.async.RedisClusterAsyncCommands;
 import org.apache.commons.logging.Log;
 import org.apache.commons.logging.LogFactory;
 
-import dev.presence.core.PresenceMonitor;
+import dev.presence.engine.PresenceMonitor;
 
 /**
  * Removes the entries of nodes that stopped beating, once cluster-wide: the node that

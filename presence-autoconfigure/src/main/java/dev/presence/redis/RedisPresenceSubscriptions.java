@@ -10,9 +10,6 @@ import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.Consumer;
 import java.util.function.Function;
 
-import dev.presence.core.LogValues;
-import dev.presence.core.PresenceChange;
-import dev.presence.core.PresenceStore.PresenceChangeListener;
 import io.lettuce.core.RedisChannelHandler;
 import io.lettuce.core.RedisConnectionStateListener;
 import io.lettuce.core.pubsub.RedisPubSubAdapter;
@@ -20,6 +17,10 @@ import io.lettuce.core.pubsub.api.async.RedisPubSubAsyncCommands;
 import org.apache.commons.logging.Log;
 import org.apache.commons.logging.LogFactory;
 import org.jspecify.annotations.Nullable;
+
+import dev.presence.core.LogValues;
+import dev.presence.store.PresenceChange;
+import dev.presence.store.PresenceStore.PresenceChangeListener;
 
 /**
  * The topics subscribed on the store's pub/sub connection with sharded pub/sub

@@ -1,5 +1,5 @@
 /**
- * {@link dev.presence.core.PresenceStore} on Redis or Redis Cluster through Lettuce's async API: Lua scripts,
+ * {@link dev.presence.store.PresenceStore} on Redis or Redis Cluster through Lettuce's async API: Lua scripts,
  * sharded pub/sub fan-out, the node heartbeat, re-assertion of lost presences and the reaper of dead nodes.
  */
 @NullMarked

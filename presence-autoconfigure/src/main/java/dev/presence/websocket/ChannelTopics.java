@@ -13,10 +13,10 @@ import java.util.concurrent.TimeUnit;
 import org.jspecify.annotations.Nullable;
 
 import dev.presence.core.Presence;
-import dev.presence.core.PresenceDiff;
-import dev.presence.core.PresenceMonitor;
-import dev.presence.core.TopicListener;
-import dev.presence.core.TopicReplica;
+import dev.presence.engine.PresenceDiff;
+import dev.presence.engine.PresenceMonitor;
+import dev.presence.engine.TopicListener;
+import dev.presence.engine.TopicReplica;
 import tools.jackson.databind.JsonNode;
 
 /**

@@ -16,7 +16,7 @@ import dev.presence.core.LogValues;
 import dev.presence.core.Presence;
 import dev.presence.core.PresenceLimitExceededException;
 import dev.presence.core.PresenceState;
-import dev.presence.core.TopicReplica;
+import dev.presence.engine.TopicReplica;
 import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.node.ObjectNode;
 

@@ -8,7 +8,7 @@ import org.apache.commons.logging.LogFactory;
 import org.springframework.web.socket.CloseStatus;
 import org.springframework.web.socket.WebSocketSession;
 
-import dev.presence.core.PresenceMonitor;
+import dev.presence.engine.PresenceMonitor;
 
 /**
  * The servlet transport of one client ({@link ClientTransport}): what is on its way to

@@ -3,8 +3,8 @@ package dev.presence.websocket;
 import java.util.concurrent.Executor;
 import java.util.concurrent.ScheduledExecutorService;
 
-import dev.presence.core.PresenceMonitor;
-import dev.presence.core.PresenceTopics;
+import dev.presence.engine.PresenceMonitor;
+import dev.presence.engine.PresenceTopics;
 import dev.presence.security.PresenceAuthenticator;
 import dev.presence.security.PresenceAuthorizer;
 

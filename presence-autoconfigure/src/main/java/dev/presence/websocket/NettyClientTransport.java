@@ -18,7 +18,7 @@ import org.apache.commons.logging.LogFactory;
 import org.jspecify.annotations.Nullable;
 import reactor.netty.http.websocket.WebsocketOutbound;
 
-import dev.presence.core.PresenceMonitor;
+import dev.presence.engine.PresenceMonitor;
 
 /**
  * The Reactor Netty transport of one client ({@link ClientTransport}). Frames are queued

@@ -4,7 +4,7 @@ import org.jspecify.annotations.Nullable;
 
 import dev.presence.core.Presence;
 import dev.presence.core.PresenceState;
-import dev.presence.core.TopicReplica;
+import dev.presence.engine.TopicReplica;
 import dev.presence.security.PresenceIdentity;
 
 /**

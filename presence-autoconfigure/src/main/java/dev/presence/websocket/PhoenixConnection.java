@@ -7,8 +7,8 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Supplier;
@@ -19,7 +19,7 @@ import org.jspecify.annotations.Nullable;
 
 import dev.presence.core.LogValues;
 import dev.presence.core.Presence;
-import dev.presence.core.TopicReplica;
+import dev.presence.engine.TopicReplica;
 import dev.presence.security.PresenceAuthenticationException;
 import dev.presence.security.PresenceIdentity;
 import tools.jackson.databind.JsonNode;
@@ -373,7 +373,7 @@ final class PhoenixConnection {
 				return refuseJoin(frame, joinRef, "Unauthorized: You may only track presence under your own key");
 			}
 			key = (bound != null) ? bound
-					: (config.key() != null) ? config.key() : this.services.topics().refs().newUuidV1();
+					: (config.key() != null) ? config.key() : this.services.topics().newPresenceKey();
 		}
 		catch (IllegalStateException ex) {
 			return refuseJoin(frame, joinRef, "Unauthorized: Presence keys are bound to identities here, which needs "

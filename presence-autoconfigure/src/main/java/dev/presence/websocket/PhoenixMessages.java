@@ -6,7 +6,7 @@ import java.util.Map;
 import org.jspecify.annotations.Nullable;
 
 import dev.presence.core.Presence;
-import dev.presence.core.PresenceDiff;
+import dev.presence.engine.PresenceDiff;
 import tools.jackson.core.io.JsonStringEncoder;
 import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.json.JsonMapper;

@@ -1,10 +1,13 @@
 package dev.presence.websocket;
 
-import java.util.concurrent.Executor;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 
 import org.apache.commons.logging.Log;
 import org.apache.commons.logging.LogFactory;
+import org.springframework.beans.factory.DisposableBean;
+import org.springframework.scheduling.concurrent.CustomizableThreadFactory;
 import org.springframework.web.socket.BinaryMessage;
 import org.springframework.web.socket.CloseStatus;
 import org.springframework.web.socket.PongMessage;
@@ -23,7 +26,7 @@ import org.springframework.web.util.UriComponentsBuilder;
  * {@link ClientOutbox}, so a client that stops reading is closed once its buffer or send
  * time limit is exceeded, and slows nobody else down.
  */
-public final class PresenceWebSocketHandler implements WebSocketHandler {
+public final class PresenceWebSocketHandler implements WebSocketHandler, DisposableBean {
 
 	private static final Log logger = LogFactory.getLog(PresenceWebSocketHandler.class);
 
@@ -31,16 +34,27 @@ public final class PresenceWebSocketHandler implements WebSocketHandler {
 
 	private final PresenceConnections connections;
 
-	private final Executor sendPool;
+	private static final int SEND_THREADS = 16;
+
+	private final ThreadPoolExecutor sendPool;
 
 	/**
-	 * Create the handler.
+	 * Create the handler, and its pool of {@code presence-send-N} threads, which write to
+	 * clients, one write per client at a time.
 	 * @param connections the node's connections
-	 * @param sendPool where messages are written to clients
 	 */
-	public PresenceWebSocketHandler(PresenceConnections connections, Executor sendPool) {
+	public PresenceWebSocketHandler(PresenceConnections connections) {
 		this.connections = connections;
-		this.sendPool = sendPool;
+		// writes may block on a client that stops reading (until the send time limit): more
+		// threads than cores, so that a few such clients cannot hold up everyone's writes
+		this.sendPool = new ThreadPoolExecutor(SEND_THREADS, SEND_THREADS, 60, TimeUnit.SECONDS,
+				new LinkedBlockingQueue<>(), new CustomizableThreadFactory("presence-send-"));
+		this.sendPool.allowCoreThreadTimeOut(true);
+	}
+
+	@Override
+	public void destroy() {
+		this.sendPool.shutdown();
 	}
 
 	@Override

@@ -1,12 +1,12 @@
 package dev.presence.actuate;
 
-import java.time.Duration;
 import java.security.Principal;
+import java.time.Duration;
 import java.util.Map;
 import java.util.Set;
 
-import org.junit.jupiter.api.Test;
 import org.jspecify.annotations.Nullable;
+import org.junit.jupiter.api.Test;
 import org.springframework.boot.actuate.endpoint.SecurityContext;
 import org.springframework.boot.actuate.endpoint.Show;
 import org.springframework.boot.autoconfigure.AutoConfigurations;
@@ -20,8 +20,8 @@ import dev.presence.actuate.PresenceEndpoint.TopicPresencesDescriptor;
 import dev.presence.autoconfigure.PresenceAutoConfiguration;
 import dev.presence.autoconfigure.PresenceEndpointAutoConfiguration;
 import dev.presence.core.PresenceService;
-import dev.presence.core.PresenceTopics;
 import dev.presence.core.TrackedPresence;
+import dev.presence.engine.PresenceTopics;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;

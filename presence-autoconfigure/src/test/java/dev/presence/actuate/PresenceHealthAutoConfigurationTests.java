@@ -18,10 +18,10 @@ import org.springframework.context.annotation.Configuration;
 import dev.presence.autoconfigure.PresenceAutoConfiguration;
 import dev.presence.autoconfigure.PresenceHealthAutoConfiguration;
 import dev.presence.autoconfigure.PresenceWebSocketAutoConfiguration;
-import dev.presence.core.PresenceEntry;
-import dev.presence.core.PresenceNode;
-import dev.presence.core.PresenceSnapshot;
-import dev.presence.core.PresenceStore;
+import dev.presence.store.PresenceEntry;
+import dev.presence.store.PresenceNode;
+import dev.presence.store.PresenceSnapshot;
+import dev.presence.store.PresenceStore;
 import dev.presence.test.RedisServer;
 
 import static org.assertj.core.api.Assertions.assertThat;

@@ -23,12 +23,12 @@ import dev.presence.autoconfigure.PresenceAutoConfiguration;
 import dev.presence.autoconfigure.PresenceMetricsAutoConfiguration;
 import dev.presence.autoconfigure.PresenceWebSocketAutoConfiguration;
 import dev.presence.core.Presence;
-import dev.presence.core.PresenceEntry;
-import dev.presence.core.PresenceMonitor;
 import dev.presence.core.PresenceService;
 import dev.presence.core.TrackedPresence;
+import dev.presence.engine.PresenceMonitor;
 import dev.presence.redis.CrashedNodes;
 import dev.presence.redis.RedisPresenceStore;
+import dev.presence.store.PresenceEntry;
 import dev.presence.test.RedisServer;
 
 import static org.assertj.core.api.Assertions.assertThat;

@@ -21,11 +21,11 @@ import org.springframework.data.redis.connection.lettuce.LettuceConnectionFactor
 import dev.presence.core.Presence;
 import dev.presence.core.PresenceCount;
 import dev.presence.core.PresenceService;
-import dev.presence.core.PresenceStore;
-import dev.presence.core.PresenceTopics;
 import dev.presence.core.TrackedPresence;
+import dev.presence.engine.PresenceTopics;
 import dev.presence.memory.InMemoryPresenceStore;
 import dev.presence.redis.RedisPresenceStore;
+import dev.presence.store.PresenceStore;
 import dev.presence.websocket.NettyPresenceServer;
 import dev.presence.websocket.PresenceConnections;
 import dev.presence.websocket.PresenceWebSocketHandler;

@@ -7,10 +7,10 @@ import java.util.concurrent.CopyOnWriteArrayList;
 import org.junit.jupiter.api.Test;
 
 import dev.presence.core.Presence;
-import dev.presence.core.PresenceChange;
-import dev.presence.core.PresenceEntry;
-import dev.presence.core.PresenceSnapshot;
-import dev.presence.core.PresenceStore.PresenceChangeListener;
+import dev.presence.store.PresenceChange;
+import dev.presence.store.PresenceEntry;
+import dev.presence.store.PresenceSnapshot;
+import dev.presence.store.PresenceStore.PresenceChangeListener;
 
 import static org.assertj.core.api.Assertions.assertThat;
 

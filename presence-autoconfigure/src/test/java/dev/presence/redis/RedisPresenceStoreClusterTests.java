@@ -10,11 +10,6 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Function;
 
-import dev.presence.core.Presence;
-import dev.presence.core.PresenceChange;
-import dev.presence.core.PresenceEntry;
-import dev.presence.core.PresenceSnapshot;
-import dev.presence.test.RedisCluster;
 import io.lettuce.core.RedisClient;
 import io.lettuce.core.RedisURI;
 import io.lettuce.core.api.StatefulRedisConnection;
@@ -24,6 +19,12 @@ import io.lettuce.core.cluster.models.partitions.RedisClusterNode;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+
+import dev.presence.core.Presence;
+import dev.presence.store.PresenceChange;
+import dev.presence.store.PresenceEntry;
+import dev.presence.store.PresenceSnapshot;
+import dev.presence.test.RedisCluster;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;

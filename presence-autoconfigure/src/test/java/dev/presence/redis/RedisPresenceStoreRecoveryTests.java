@@ -8,10 +8,6 @@ import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 
-import dev.presence.core.Presence;
-import dev.presence.core.PresenceChange;
-import dev.presence.core.PresenceEntry;
-import dev.presence.test.RedisServer;
 import io.lettuce.core.RedisClient;
 import io.lettuce.core.ScriptOutputType;
 import io.lettuce.core.api.StatefulRedisConnection;
@@ -19,6 +15,11 @@ import io.lettuce.core.api.sync.RedisCommands;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+
+import dev.presence.core.Presence;
+import dev.presence.store.PresenceChange;
+import dev.presence.store.PresenceEntry;
+import dev.presence.test.RedisServer;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;

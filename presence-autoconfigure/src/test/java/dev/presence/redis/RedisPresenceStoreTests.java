@@ -22,12 +22,6 @@ import java.util.function.Supplier;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
-import dev.presence.core.Presence;
-import dev.presence.core.PresenceChange;
-import dev.presence.core.PresenceEntry;
-import dev.presence.core.PresenceSnapshot;
-import dev.presence.test.LatencyProxy;
-import dev.presence.test.RedisServer;
 import io.lettuce.core.KillArgs;
 import io.lettuce.core.RedisClient;
 import io.lettuce.core.RedisCommandExecutionException;
@@ -37,6 +31,13 @@ import org.jspecify.annotations.Nullable;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+
+import dev.presence.core.Presence;
+import dev.presence.store.PresenceChange;
+import dev.presence.store.PresenceEntry;
+import dev.presence.store.PresenceSnapshot;
+import dev.presence.test.LatencyProxy;
+import dev.presence.test.RedisServer;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatIllegalArgumentException;

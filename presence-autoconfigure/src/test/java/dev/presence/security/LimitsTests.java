@@ -16,7 +16,7 @@ import org.springframework.boot.test.context.SpringBootTest.WebEnvironment;
 
 import dev.presence.core.PresenceLimitExceededException;
 import dev.presence.core.PresenceService;
-import dev.presence.core.PresenceTopics;
+import dev.presence.engine.PresenceTopics;
 import dev.presence.security.PhoenixSocket.Frames;
 import dev.presence.security.PhoenixSocket.PresenceView;
 import dev.presence.test.PresencePort;

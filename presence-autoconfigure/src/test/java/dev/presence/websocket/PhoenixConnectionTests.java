@@ -10,9 +10,9 @@ import java.util.concurrent.ScheduledExecutorService;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
-import dev.presence.core.PresenceEventPublisher;
-import dev.presence.core.PresenceMonitor;
-import dev.presence.core.PresenceTopics;
+import dev.presence.engine.PresenceEventPublisher;
+import dev.presence.engine.PresenceMonitor;
+import dev.presence.engine.PresenceTopics;
 import dev.presence.memory.InMemoryPresenceStore;
 import dev.presence.security.PresenceAuthenticator;
 import dev.presence.security.PresenceAuthorizer;

@@ -7,8 +7,8 @@ import java.util.Map;
 import org.junit.jupiter.api.Test;
 
 import dev.presence.core.Presence;
-import dev.presence.core.PresenceDiff;
 import dev.presence.core.PresenceState;
+import dev.presence.engine.PresenceDiff;
 import tools.jackson.databind.json.JsonMapper;
 
 import static org.assertj.core.api.Assertions.assertThat;

@@ -1,4 +1,4 @@
-package dev.presence.core;
+package dev.presence.engine;
 
 import java.time.Duration;
 import java.util.HashMap;
@@ -14,6 +14,15 @@ import org.apache.commons.logging.Log;
 import org.apache.commons.logging.LogFactory;
 import org.jspecify.annotations.Nullable;
 import org.springframework.util.Assert;
+
+import dev.presence.core.LogValues;
+import dev.presence.core.Presence;
+import dev.presence.core.PresenceCount;
+import dev.presence.core.PresenceLimitExceededException;
+import dev.presence.core.PresenceState;
+import dev.presence.store.PresenceEntry;
+import dev.presence.store.PresenceSnapshot;
+import dev.presence.store.PresenceStore;
 
 /**
  * The topics this node follows and the presences it writes: one {@link TopicReplica} per
@@ -100,11 +109,12 @@ public final class PresenceTopics {
 	}
 
 	/**
-	 * The generator of refs and keys.
-	 * @return the generator
+	 * A new presence key, for a client that asked for none: a UUID version 1, as
+	 * Supabase's server makes.
+	 * @return the key
 	 */
-	public PresenceRefs refs() {
-		return this.refs;
+	public String newPresenceKey() {
+		return this.refs.newUuidV1();
 	}
 
 	/**
@@ -192,6 +202,16 @@ public final class PresenceTopics {
 			return (followed != null && followed.ready.isDone() && !followed.ready.isCompletedExceptionally())
 					? followed.replica : null;
 		}
+	}
+
+	/**
+	 * The counts of a topic this node follows: a read of its replica, for monitoring.
+	 * @param topic the topic
+	 * @return the counts, or {@code null} when the topic is not followed or not in sync yet
+	 */
+	public @Nullable PresenceCount followedCount(String topic) {
+		TopicReplica replica = replica(topic);
+		return (replica != null) ? replica.count() : null;
 	}
 
 	/**

@@ -1,10 +1,13 @@
-package dev.presence.core;
+package dev.presence.engine;
 
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+
+import dev.presence.core.Presence;
+import dev.presence.store.PresenceEntry;
 
 /**
  * What changed in a topic, grouped by key the way clients receive it in a

@@ -1,4 +1,4 @@
-package dev.presence.core;
+package dev.presence.engine;
 
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.LinkedBlockingQueue;
@@ -10,24 +10,21 @@ import java.util.concurrent.TimeUnit;
 import org.springframework.beans.factory.DisposableBean;
 import org.springframework.scheduling.concurrent.CustomizableThreadFactory;
 
+
 /**
  * The threads presence runs on, named and bounded: {@code presence-N} apply changes and
  * handle frames (per topic and per connection in order, through
  * {@link SerialExecutor}s); one {@code presence-events} thread runs the application's
  * listeners, behind a bounded queue; one {@code presence-timer} thread schedules batch
- * flushes.
+ * flushes. The threads that write to clients are the transport's.
  */
 public final class PresenceExecutors implements DisposableBean {
-
-	private static final int SEND_THREADS = 16;
 
 	private final ThreadPoolExecutor dispatch;
 
 	private final ThreadPoolExecutor events;
 
 	private final ScheduledThreadPoolExecutor scheduler;
-
-	private final ThreadPoolExecutor send;
 
 	/**
 	 * Create the executors.
@@ -41,11 +38,6 @@ public final class PresenceExecutors implements DisposableBean {
 		this.events = new ThreadPoolExecutor(1, 1, 60, TimeUnit.SECONDS, new LinkedBlockingQueue<>(eventQueueCapacity),
 				new CustomizableThreadFactory("presence-events-"));
 		this.events.allowCoreThreadTimeOut(true);
-		// writes may block on a client that stops reading (until the send time limit): more
-		// threads than cores, so that a few such clients cannot hold up everyone's writes
-		this.send = new ThreadPoolExecutor(SEND_THREADS, SEND_THREADS, 60, TimeUnit.SECONDS,
-				new LinkedBlockingQueue<>(), new CustomizableThreadFactory("presence-send-"));
-		this.send.allowCoreThreadTimeOut(true);
 		this.scheduler = new ScheduledThreadPoolExecutor(1, new CustomizableThreadFactory("presence-timer-"));
 		this.scheduler.setRemoveOnCancelPolicy(true);
 	}
@@ -68,14 +60,6 @@ public final class PresenceExecutors implements DisposableBean {
 	}
 
 	/**
-	 * The executor that writes to clients, one write per client at a time.
-	 * @return the send executor
-	 */
-	public ExecutorService send() {
-		return this.send;
-	}
-
-	/**
 	 * The executor that runs event listeners.
 	 * @return the events executor
 	 */
@@ -88,7 +72,6 @@ public final class PresenceExecutors implements DisposableBean {
 		this.dispatch.shutdown();
 		this.events.shutdown();
 		this.scheduler.shutdown();
-		this.send.shutdown();
 	}
 
 }

@@ -1,4 +1,4 @@
-package dev.presence.core;
+package dev.presence.engine;
 
 import java.time.Duration;
 import java.util.ArrayList;
@@ -21,7 +21,17 @@ import org.apache.commons.logging.Log;
 import org.apache.commons.logging.LogFactory;
 import org.jspecify.annotations.Nullable;
 
-import dev.presence.core.PresenceStore.PresenceChangeListener;
+import dev.presence.core.LogValues;
+import dev.presence.core.Presence;
+import dev.presence.core.PresenceCount;
+import dev.presence.core.PresenceJoinEvent;
+import dev.presence.core.PresenceLeaveEvent;
+import dev.presence.core.PresenceSyncEvent;
+import dev.presence.store.PresenceChange;
+import dev.presence.store.PresenceEntry;
+import dev.presence.store.PresenceSnapshot;
+import dev.presence.store.PresenceStore;
+import dev.presence.store.PresenceStore.PresenceChangeListener;
 
 /**
  * This node's copy of one topic's presences, kept exact by applying the store's changes

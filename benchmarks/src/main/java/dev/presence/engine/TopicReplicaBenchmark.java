@@ -1,4 +1,4 @@
-package dev.presence.core;
+package dev.presence.engine;
 
 import java.time.Duration;
 import java.util.ArrayList;
@@ -24,6 +24,12 @@ import org.openjdk.jmh.annotations.Setup;
 import org.openjdk.jmh.annotations.State;
 import org.openjdk.jmh.annotations.Warmup;
 import org.openjdk.jmh.infra.Blackhole;
+
+import dev.presence.core.Presence;
+import dev.presence.store.PresenceChange;
+import dev.presence.store.PresenceEntry;
+import dev.presence.store.PresenceSnapshot;
+import dev.presence.store.PresenceStore;
 
 /**
  * Applying one change to a {@link TopicReplica} of a topic with {@code presences}

@@ -1,8 +1,9 @@
-package dev.presence.core;
+package dev.presence.store;
 
 import java.util.List;
 
 import org.springframework.util.Assert;
+
 
 /**
  * Every entry of a topic at one point of its history.

@@ -1,4 +1,4 @@
-package dev.presence.core;
+package dev.presence.engine;
 
 import java.nio.ByteBuffer;
 import java.util.ArrayList;

@@ -1,8 +1,9 @@
-package dev.presence.core;
+package dev.presence.store;
 
 import java.util.UUID;
 
 import org.springframework.util.Assert;
+
 
 /**
  * This node's identity in the cluster: every presence it stores is written under it.

@@ -1,4 +1,4 @@
-package dev.presence.core;
+package dev.presence.engine;
 
 import java.nio.ByteBuffer;
 import java.security.SecureRandom;
@@ -6,12 +6,13 @@ import java.util.Base64;
 import java.util.UUID;
 import java.util.concurrent.atomic.AtomicLong;
 
+
 /**
  * Makes the identifiers presence needs: {@code phx_ref}s that are unique across nodes and
  * restarts, and the version 1 UUIDs that serve as presence keys when a client gives none.
  * Thread-safe.
  */
-public final class PresenceRefs {
+final class PresenceRefs {
 
 	/** 100-ns intervals between the Gregorian epoch (1582-10-15) and the Unix epoch. */
 	private static final long GREGORIAN_OFFSET = 0x01B21DD213814000L;

@@ -1,8 +1,9 @@
-package dev.presence.core;
+package dev.presence.store;
 
 import java.util.List;
 
 import org.springframework.util.Assert;
+
 
 /**
  * One atomic change of a topic, as the store publishes it to every node that follows the

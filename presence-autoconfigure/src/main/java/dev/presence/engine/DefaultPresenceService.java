@@ -1,4 +1,4 @@
-package dev.presence.core;
+package dev.presence.engine;
 
 import java.time.Duration;
 import java.util.ArrayList;
@@ -13,6 +13,15 @@ import java.util.concurrent.TimeoutException;
 
 import org.jspecify.annotations.Nullable;
 import org.springframework.util.Assert;
+
+import dev.presence.core.Presence;
+import dev.presence.core.PresenceCount;
+import dev.presence.core.PresenceException;
+import dev.presence.core.PresenceLimitExceededException;
+import dev.presence.core.PresenceService;
+import dev.presence.core.PresenceState;
+import dev.presence.core.TrackedPresence;
+import dev.presence.store.PresenceSnapshot;
 
 /**
  * {@link PresenceService} on top of the node's {@link PresenceTopics}. Server-side presences

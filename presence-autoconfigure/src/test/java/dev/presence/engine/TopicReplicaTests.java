@@ -1,4 +1,4 @@
-package dev.presence.core;
+package dev.presence.engine;
 
 import java.time.Duration;
 import java.util.ArrayDeque;
@@ -17,7 +17,17 @@ import java.util.concurrent.ScheduledExecutorService;
 import org.jspecify.annotations.Nullable;
 import org.junit.jupiter.api.Test;
 
+import dev.presence.core.Presence;
+import dev.presence.core.PresenceCount;
+import dev.presence.core.PresenceJoinEvent;
+import dev.presence.core.PresenceLeaveEvent;
+import dev.presence.core.PresenceState;
+import dev.presence.core.PresenceSyncEvent;
 import dev.presence.memory.InMemoryPresenceStore;
+import dev.presence.store.PresenceChange;
+import dev.presence.store.PresenceEntry;
+import dev.presence.store.PresenceSnapshot;
+import dev.presence.store.PresenceStore;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.tuple;

@@ -1,4 +1,5 @@
-package dev.presence.core;
+package dev.presence.engine;
+
 
 /**
  * Receives the diffs of a followed topic on this node, in the order the changes were

@@ -1,4 +1,4 @@
-package dev.presence.core;
+package dev.presence.engine;
 
 import java.util.ArrayDeque;
 import java.util.Queue;
@@ -7,12 +7,15 @@ import java.util.concurrent.Executor;
 import org.apache.commons.logging.Log;
 import org.apache.commons.logging.LogFactory;
 
+import dev.presence.core.Presence;
+
+
 /**
  * Runs tasks one at a time, in submission order, on a shared executor: the ordering of a
  * single thread without a thread of its own. A task that throws is logged and does not
  * stop the ones after it.
  */
-public final class SerialExecutor implements Executor {
+final class SerialExecutor implements Executor {
 
 	private static final Log logger = LogFactory.getLog(SerialExecutor.class);
 

@@ -1,8 +1,9 @@
-package dev.presence.core;
+package dev.presence.store;
 
 import java.util.concurrent.CompletableFuture;
 
 import org.jspecify.annotations.Nullable;
+
 
 /**
  * Where the presences of every node live, and how their changes reach every node: the

@@ -1,4 +1,5 @@
-package dev.presence.core;
+package dev.presence.engine;
+
 
 /**
  * Told about what happens inside presence, for metrics. Implementations must be fast and

@@ -1,6 +1,9 @@
-package dev.presence.core;
+package dev.presence.store;
 
 import org.springframework.util.Assert;
+
+import dev.presence.core.Presence;
+
 
 /**
  * A presence as the store holds it: under which key, and which node owns it.
