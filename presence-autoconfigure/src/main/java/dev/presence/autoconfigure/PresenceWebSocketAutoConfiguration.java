@@ -1,5 +1,6 @@
 package dev.presence.autoconfigure;
 
+import java.time.Clock;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -96,7 +97,7 @@ public final class PresenceWebSocketAutoConfiguration {
 				channelLimits, limits.getMaxConnections(), limits.getSendTimeLimit(),
 				Math.toIntExact(limits.getSendBufferSize().toBytes()), properties.getBatchWindow(),
 				executors.dispatch(), executors.scheduler(), monitor.getIfAvailable(() -> PresenceMonitor.NONE),
-				authenticator, authorizer, keyBinding, limits.getIdleTimeout()));
+				authenticator, authorizer, keyBinding, limits.getIdleTimeout(), Clock.systemUTC()));
 	}
 
 	/**

@@ -96,8 +96,14 @@ public final class TopicReplica implements PresenceChangeListener {
 
 	private long sequence;
 
-	/** Until when entries missing from a snapshot are kept, after the store lost the topic. */
-	private long holdMissingUntil;
+	/**
+	 * Until when entries missing from a snapshot are kept, after the store lost the topic,
+	 * on the {@link System#nanoTime()} clock (a wall-clock step cannot stretch or cut the
+	 * grace); meaningful only while {@link #holdingMissing}.
+	 */
+	private long holdMissingUntilNanos;
+
+	private boolean holdingMissing;
 
 	private boolean synced;
 
@@ -312,12 +318,13 @@ public final class TopicReplica implements PresenceChangeListener {
 	}
 
 	private void applySnapshot(PresenceSnapshot snapshot, boolean publishEvents) {
-		long now = System.currentTimeMillis();
+		long now = System.nanoTime();
 		if (!this.epoch.isEmpty() && !this.epoch.equals(snapshot.epoch())) {
 			// The store lost the topic (restart, flush, expiry): live nodes re-assert their
 			// presences within a heartbeat, so keep showing what is missing for a while
 			// instead of sending leaves for presences whose connections never dropped.
-			this.holdMissingUntil = now + this.lostHistoryGrace.toMillis();
+			this.holdMissingUntilNanos = now + this.lostHistoryGrace.toNanos();
+			this.holdingMissing = true;
 			if (!this.lostHistoryGrace.isZero()) {
 				later(this.lostHistoryGrace, () -> {
 					if (!this.closed) {
@@ -326,7 +333,10 @@ public final class TopicReplica implements PresenceChangeListener {
 				});
 			}
 		}
-		boolean holdMissing = now < this.holdMissingUntil;
+		boolean holdMissing = this.holdingMissing && now - this.holdMissingUntilNanos < 0;
+		if (!holdMissing) {
+			this.holdingMissing = false;
+		}
 		Map<String, PresenceEntry> target = new LinkedHashMap<>();
 		snapshot.entries().forEach((entry) -> target.put(entry.ref(), entry));
 		List<PresenceEntry> joins = new ArrayList<>();

@@ -586,8 +586,7 @@ public final class RedisPresenceStore implements PresenceStore, SmartLifecycle {
 		List<CompletableFuture<Long>> reasserts = new ArrayList<>(topics.size());
 		for (String topic : topics) {
 			TopicHistory seen = (wentBack != null) ? wentBack.get(topic) : null;
-			reasserts.add(reassert(connections, topic, seen, false).exceptionallyCompose((ex) -> RedisScript.isNoScript(ex)
-					? reassert(connections, topic, seen, true) : CompletableFuture.failedFuture(RedisScript.unwrap(ex))));
+			reasserts.add(RedisScript.withScriptReloaded((eval) -> reassert(connections, topic, seen, eval)));
 		}
 		return CompletableFuture.allOf(reasserts.toArray(CompletableFuture[]::new)).handle((done, ex) -> {
 			long changed = reasserts.stream()
@@ -663,9 +662,7 @@ public final class RedisPresenceStore implements PresenceStore, SmartLifecycle {
 		if (connections == null) {
 			return;
 		}
-		reassert(connections, topic, null, true, false)
-			.exceptionallyCompose((ex) -> RedisScript.isNoScript(ex) ? reassert(connections, topic, null, true, true)
-					: CompletableFuture.failedFuture(ex))
+		RedisScript.withScriptReloaded((eval) -> reassert(connections, topic, null, true, eval))
 			.whenComplete((changed, ex) -> {
 				if (ex == null) {
 					if (changed > 0) {

@@ -8,6 +8,7 @@ import java.security.NoSuchAlgorithmException;
 import java.util.HexFormat;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
+import java.util.function.Function;
 
 import io.lettuce.core.RedisNoScriptException;
 import io.lettuce.core.ScriptOutputType;
@@ -103,13 +104,23 @@ final class RedisScript {
 	 */
 	<T> CompletableFuture<T> run(RedisScriptingAsyncCommands<String, String> commands, ScriptOutputType type,
 			String[] keys, String... args) {
-		CompletableFuture<T> evalsha = commands.<T>evalsha(this.sha, type, keys, args).toCompletableFuture();
-		return evalsha.exceptionallyCompose((ex) -> {
-			if (unwrap(ex) instanceof RedisNoScriptException) {
-				return commands.<T>eval(this.body, type, keys, args).toCompletableFuture();
-			}
-			return CompletableFuture.failedFuture(unwrap(ex));
-		});
+		return withScriptReloaded((eval) -> eval ? eval(commands, type, keys, args) : evalsha(commands, type, keys, args));
+	}
+
+	/**
+	 * The policy for a Redis that does not know a script ({@code NOSCRIPT}: it restarted,
+	 * or a promoted replica never had it): make the call with {@code EVALSHA}, and once more
+	 * with {@code EVAL}, which sends the script's body and caches it again, when that is
+	 * the answer. Every script call that is not retried by {@link RedisRetry} (whose
+	 * attempts follow the same policy) goes through here.
+	 * @param <T> the type of the reply
+	 * @param call the call, given whether to send the body ({@code EVAL}) or not
+	 * @return the reply, or the failure (unwrapped) of the last call made
+	 */
+	static <T> CompletableFuture<T> withScriptReloaded(Function<Boolean, CompletableFuture<T>> call) {
+		return call.apply(false)
+			.exceptionallyCompose((ex) -> isNoScript(ex) ? call.apply(true)
+					: CompletableFuture.failedFuture(unwrap(ex)));
 	}
 
 	/**

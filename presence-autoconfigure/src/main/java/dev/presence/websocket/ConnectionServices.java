@@ -1,5 +1,6 @@
 package dev.presence.websocket;
 
+import java.time.Clock;
 import java.util.concurrent.Executor;
 import java.util.concurrent.ScheduledExecutorService;
 
@@ -21,8 +22,10 @@ import dev.presence.security.PresenceAuthorizer;
  * @param authenticator establishes who a client is
  * @param authorizer decides joins and tracks
  * @param keyBinding how presence keys are bound to identities
+ * @param clock the wall clock that credentials expire by
  */
 record ConnectionServices(PresenceTopics topics, ChannelTopics channelTopics, PhoenixMessages messages,
 		ChannelLimits limits, Executor executor, ScheduledExecutorService scheduler, PresenceMonitor monitor,
-		PresenceAuthenticator authenticator, PresenceAuthorizer authorizer, PresenceKeyBinding keyBinding) {
+		PresenceAuthenticator authenticator, PresenceAuthorizer authorizer, PresenceKeyBinding keyBinding,
+		Clock clock) {
 }

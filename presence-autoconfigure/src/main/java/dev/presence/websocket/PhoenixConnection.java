@@ -420,7 +420,7 @@ final class PhoenixConnection {
 	private PresenceIdentity authenticate(@Nullable String accessToken) {
 		PresenceIdentity identity = this.services.authenticator().authenticate(this.principal, this.apiKey,
 				accessToken);
-		Instant now = Instant.now();
+		Instant now = this.services.clock().instant();
 		if (identity.isExpired(now)) {
 			throw new PresenceAuthenticationException("InvalidJWTToken: Token has expired "
 					+ Duration.between(identity.expiresAt(), now).toSeconds() + " seconds ago");
@@ -458,12 +458,13 @@ final class PhoenixConnection {
 		if (expiresAt == null) {
 			return;
 		}
-		Duration delay = Duration.between(Instant.now(), expiresAt);
+		Duration delay = Duration.between(this.services.clock().instant(), expiresAt);
 		enqueueAfter(delay.isNegative() ? Duration.ZERO : delay, () -> {
 			if (channel.closed() || channel.identity() != identity) {
 				return DONE;
 			}
-			return shutDown(channel, "Token has expired " + Duration.between(expiresAt, Instant.now()).toSeconds()
+			return shutDown(channel, "Token has expired "
+					+ Duration.between(expiresAt, this.services.clock().instant()).toSeconds()
 					+ " seconds ago");
 		});
 	}

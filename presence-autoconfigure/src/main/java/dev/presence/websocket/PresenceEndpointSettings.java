@@ -1,5 +1,6 @@
 package dev.presence.websocket;
 
+import java.time.Clock;
 import java.time.Duration;
 import java.util.concurrent.Executor;
 import java.util.concurrent.ScheduledExecutorService;
@@ -28,9 +29,10 @@ import tools.jackson.databind.json.JsonMapper;
  * @param authorizer decides joins and tracks
  * @param keyBinding how presence keys are bound to identities
  * @param idleTimeout time after which a connection that sent nothing is closed
+ * @param clock the wall clock that credentials expire by
  */
 public record PresenceEndpointSettings(PresenceTopics topics, JsonMapper mapper, ChannelLimits limits,
 		int maxConnections, Duration sendTimeLimit, int sendBufferSize, Duration batchWindow, Executor executor,
 		ScheduledExecutorService scheduler, PresenceMonitor monitor, PresenceAuthenticator authenticator,
-		PresenceAuthorizer authorizer, PresenceKeyBinding keyBinding, Duration idleTimeout) {
+		PresenceAuthorizer authorizer, PresenceKeyBinding keyBinding, Duration idleTimeout, Clock clock) {
 }

@@ -17,9 +17,11 @@ import org.springframework.context.annotation.Configuration;
 import org.springframework.test.context.NestedTestConfiguration;
 import org.springframework.test.context.NestedTestConfiguration.EnclosingConfiguration;
 
-import dev.presence.security.PhoenixSocket.Frames;
-import dev.presence.security.PhoenixSocket.PresenceView;
+import dev.presence.test.PhoenixSocket;
+import dev.presence.test.PhoenixSocket.Frames;
+import dev.presence.test.PhoenixSocket.PresenceView;
 import dev.presence.test.PresencePort;
+import dev.presence.test.PresenceTestApplication;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;

@@ -28,9 +28,12 @@ import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.boot.test.context.SpringBootTest;
 import org.springframework.boot.test.context.SpringBootTest.WebEnvironment;
 
-import dev.presence.security.PhoenixSocket.Frames;
-import dev.presence.security.PhoenixSocket.PresenceView;
+import dev.presence.test.PhoenixSocket;
+import dev.presence.test.PhoenixSocket.Frames;
+import dev.presence.test.PhoenixSocket.PresenceView;
 import dev.presence.test.PresencePort;
+import dev.presence.test.PresenceTestApplication;
+import dev.presence.test.RawWebSocket;
 import dev.presence.websocket.PresenceConnections;
 import tools.jackson.databind.JsonNode;
 

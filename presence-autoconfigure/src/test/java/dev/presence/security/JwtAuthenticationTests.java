@@ -18,8 +18,10 @@ import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
 import org.springframework.security.oauth2.jwt.JwtDecoder;
 
-import dev.presence.security.PhoenixSocket.Frames;
+import dev.presence.test.PhoenixSocket;
+import dev.presence.test.PhoenixSocket.Frames;
 import dev.presence.test.PresencePort;
+import dev.presence.test.PresenceTestApplication;
 import tools.jackson.databind.JsonNode;
 
 import static org.assertj.core.api.Assertions.assertThat;

@@ -17,9 +17,11 @@ import org.springframework.boot.test.context.SpringBootTest.WebEnvironment;
 import dev.presence.core.PresenceLimitExceededException;
 import dev.presence.core.PresenceService;
 import dev.presence.engine.PresenceTopics;
-import dev.presence.security.PhoenixSocket.Frames;
-import dev.presence.security.PhoenixSocket.PresenceView;
+import dev.presence.test.PhoenixSocket;
+import dev.presence.test.PhoenixSocket.Frames;
+import dev.presence.test.PhoenixSocket.PresenceView;
 import dev.presence.test.PresencePort;
+import dev.presence.test.PresenceTestApplication;
 import dev.presence.websocket.PresenceConnections;
 import tools.jackson.databind.JsonNode;
 

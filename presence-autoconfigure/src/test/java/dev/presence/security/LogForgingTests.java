@@ -19,7 +19,8 @@ import org.springframework.boot.test.system.CapturedOutput;
 import org.springframework.boot.test.system.OutputCaptureExtension;
 
 import dev.presence.core.LogValues;
-import dev.presence.security.PhoenixSocket.Frames;
+import dev.presence.test.PhoenixSocket;
+import dev.presence.test.PhoenixSocket.Frames;
 import dev.presence.test.PresencePort;
 import dev.presence.test.RedisServer;
 import dev.presence.test.ThrowawayRedis;

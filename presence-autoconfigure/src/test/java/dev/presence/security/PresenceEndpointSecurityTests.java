@@ -27,7 +27,9 @@ import org.springframework.security.core.userdetails.User;
 import org.springframework.security.provisioning.InMemoryUserDetailsManager;
 import org.springframework.security.web.SecurityFilterChain;
 
-import dev.presence.security.PhoenixSocket.Frames;
+import dev.presence.test.PhoenixSocket;
+import dev.presence.test.PhoenixSocket.Frames;
+import dev.presence.test.PresenceTestApplication;
 import dev.presence.test.ServletTransportOnly;
 import tools.jackson.databind.JsonNode;
 

@@ -4,70 +4,57 @@ import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
-import java.net.http.WebSocket;
-import java.net.http.WebSocketHandshakeException;
 import java.time.Duration;
-import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CompletionException;
-import java.util.concurrent.CompletionStage;
-import java.util.concurrent.TimeUnit;
 
 import org.junit.jupiter.api.Test;
-import org.springframework.boot.SpringBootConfiguration;
 import org.springframework.boot.WebApplicationType;
-import org.springframework.boot.autoconfigure.EnableAutoConfiguration;
 import org.springframework.boot.builder.SpringApplicationBuilder;
 import org.springframework.boot.web.server.context.WebServerApplicationContext;
 import org.springframework.context.ConfigurableApplicationContext;
 
 import dev.presence.core.PresenceService;
+import dev.presence.test.PhoenixSocket;
+import dev.presence.test.PresenceTestApplication;
 import dev.presence.test.TestTransport;
 
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.assertj.core.api.Assertions.catchThrowableOfType;
-import static org.awaitility.Awaitility.await;
 
 /**
  * What is particular to the Reactor Netty transport: it serves presence in place of the
- * servlet endpoint, or in an application with no web server at all; its handshake rules;
- * and its stop. (The protocol itself is tested on both transports by the protocol and
- * security suites.)
+ * servlet endpoint, or in an application with no web server at all; its answers to plain
+ * HTTP; its stop; its reading of origin patterns. (The protocol, the handshake's rules and
+ * the limits are tested on both transports by the protocol, websocket and security
+ * suites.)
  */
 class NettyPresenceServerTests {
 
 	private static final HttpClient http = HttpClient.newHttpClient();
 
-	private static final String JOIN = "[\"1\",\"1\",\"realtime:room\",\"phx_join\",{\"config\":{\"presence\":{\"key\":\"ada\"}}}]";
-
-	private static final String TRACK = "[\"1\",\"2\",\"realtime:room\",\"presence\",{\"type\":\"presence\",\"event\":\"track\",\"payload\":{\"at\":1}}]";
-
 	@Test
-	void presenceIsServedOnItsOwnPortInsteadOfTheApplicationsOwn() throws Exception {
+	void presenceIsServedOnItsOwnPortInsteadOfTheApplicationsOwn() {
 		try (ConfigurableApplicationContext context = start(WebApplicationType.SERVLET)) {
 			int webPort = ((WebServerApplicationContext) context).getWebServer().getPort();
 			int presencePort = TestTransport.port(context.getEnvironment());
 			assertThat(presencePort).isNotEqualTo(webPort);
-			assertThat(refusedStatus(uri(webPort, "vsn=2.0.0"))).isEqualTo(404);
-			Client client = Client.connect(uri(presencePort, "vsn=2.0.0"));
-			client.socket.sendText(JOIN, true).join();
-			client.socket.sendText(TRACK, true).join();
-			await().atMost(Duration.ofSeconds(10))
+			assertThat(PhoenixSocket.refusedStatus(webPort, "apikey=anon-key")).isEqualTo(404);
+			PhoenixSocket client = PhoenixSocket.connect(presencePort);
+			client.join("realtime:room", "1", "ada");
+			client.track("realtime:room", "1", "2", "{\"at\":1}");
+			PhoenixSocket.eventually()
 				.until(() -> context.getBean(PresenceService.class).list("realtime:room").containsKey("ada"));
-			client.socket.abort();
+			client.close();
 		}
 	}
 
 	@Test
-	void applicationWithoutAWebServerServesPresenceAndItsStopClosesConnectionsWith1001() throws Exception {
+	void applicationWithoutAWebServerServesPresenceAndItsStopClosesConnectionsWith1001() {
 		ConfigurableApplicationContext context = start(WebApplicationType.NONE);
 		try {
-			Client client = Client.connect(uri(TestTransport.port(context.getEnvironment()), "vsn=1.0.0"));
-			client.socket.sendText("{\"topic\":\"realtime:room\",\"event\":\"phx_join\",\"payload\":{},\"ref\":\"1\"}",
-					true).join();
-			await().atMost(Duration.ofSeconds(10))
-				.until(() -> context.getBean(PresenceConnections.class).channelCount() == 1);
+			PhoenixSocket client = PhoenixSocket.connect(TestTransport.port(context.getEnvironment()));
+			client.join("realtime:room", "1", "ada");
+			PhoenixSocket.eventually().until(() -> context.getBean(PresenceConnections.class).channelCount() == 1);
 			context.close();
-			assertThat(client.closed.get(10, TimeUnit.SECONDS)).isEqualTo(1001);
+			assertThat(client.closeCode(Duration.ofSeconds(10))).isEqualTo(1001);
 		}
 		finally {
 			context.close();
@@ -75,20 +62,17 @@ class NettyPresenceServerTests {
 	}
 
 	@Test
-	void handshakeFollowsTheSameRulesAsTheServletEndpoint() throws Exception {
-		try (ConfigurableApplicationContext context = start(WebApplicationType.NONE,
-				"presence.allowed-origins=https://*.example.com")) {
+	void requestsThatAreNotAnUpgradeAtTheEndpointAreAnsweredAsHttp() throws Exception {
+		try (ConfigurableApplicationContext context = start(WebApplicationType.NONE)) {
 			int port = TestTransport.port(context.getEnvironment());
-			HttpResponse<String> plain = http.send(HttpRequest.newBuilder(URI.create("http://localhost:" + port
-					+ "/realtime/v1/websocket")).build(), HttpResponse.BodyHandlers.ofString());
+			HttpResponse<String> plain = http.send(
+					HttpRequest.newBuilder(URI.create("http://localhost:" + port + "/realtime/v1/websocket")).build(),
+					HttpResponse.BodyHandlers.ofString());
 			assertThat(plain.statusCode()).isEqualTo(400);
 			HttpResponse<String> elsewhere = http.send(
 					HttpRequest.newBuilder(URI.create("http://localhost:" + port + "/elsewhere")).build(),
 					HttpResponse.BodyHandlers.ofString());
 			assertThat(elsewhere.statusCode()).isEqualTo(404);
-			assertThat(refusedStatus(uri(port, "vsn=3.0.0"))).isEqualTo(400);
-			assertThat(refusedStatus(uri(port, "vsn=2.0.0"), "Origin", "https://evil.example.org")).isEqualTo(403);
-			Client.connect(uri(port, "vsn=2.0.0"), "Origin", "https://app.example.com").socket.abort();
 		}
 	}
 
@@ -107,62 +91,11 @@ class NettyPresenceServerTests {
 			.isFalse();
 	}
 
-	private static ConfigurableApplicationContext start(WebApplicationType type, String... more) {
-		return new SpringApplicationBuilder(TestApplication.class).web(type)
+	private static ConfigurableApplicationContext start(WebApplicationType type) {
+		return new SpringApplicationBuilder(PresenceTestApplication.class).web(type)
 			.properties("presence.store=memory", "presence.server.port=0", "server.port=0",
 					"spring.main.banner-mode=off")
-			.properties(more)
 			.run();
-	}
-
-	private static URI uri(int port, String query) {
-		return URI.create("ws://localhost:" + port + "/realtime/v1/websocket?" + query);
-	}
-
-	private static int refusedStatus(URI uri, String... headers) {
-		CompletionException refused = catchThrowableOfType(CompletionException.class,
-				() -> Client.connect(uri, headers));
-		assertThat(refused).as("the handshake was refused").isNotNull();
-		assertThat(refused.getCause()).isInstanceOf(WebSocketHandshakeException.class);
-		return ((WebSocketHandshakeException) refused.getCause()).getResponse().statusCode();
-	}
-
-	private static final class Client implements WebSocket.Listener {
-
-		private final CompletableFuture<Integer> closed = new CompletableFuture<>();
-
-		private WebSocket socket;
-
-		static Client connect(URI uri, String... headers) {
-			Client client = new Client();
-			WebSocket.Builder builder = http.newWebSocketBuilder();
-			for (int i = 0; i < headers.length; i += 2) {
-				builder.header(headers[i], headers[i + 1]);
-			}
-			client.socket = builder.buildAsync(uri, client).orTimeout(10, TimeUnit.SECONDS).join();
-			return client;
-		}
-
-		@Override
-		public CompletionStage<?> onClose(WebSocket webSocket, int statusCode, String reason) {
-			this.closed.complete(statusCode);
-			return null;
-		}
-
-		@Override
-		public void onError(WebSocket webSocket, Throwable error) {
-			this.closed.completeExceptionally(error);
-		}
-
-	}
-
-	@SpringBootConfiguration
-	@EnableAutoConfiguration(
-			excludeName = { "org.springframework.boot.data.redis.autoconfigure.DataRedisAutoConfiguration",
-					"org.springframework.boot.data.redis.autoconfigure.DataRedisReactiveAutoConfiguration",
-					"org.springframework.boot.data.redis.autoconfigure.DataRedisRepositoriesAutoConfiguration" })
-	static class TestApplication {
-
 	}
 
 }

@@ -1,8 +1,12 @@
 package dev.presence.websocket;
 
 import java.nio.charset.StandardCharsets;
+import java.time.Clock;
 import java.time.Duration;
+import java.time.Instant;
+import java.time.ZoneOffset;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
@@ -16,6 +20,7 @@ import dev.presence.engine.PresenceTopics;
 import dev.presence.memory.InMemoryPresenceStore;
 import dev.presence.security.PresenceAuthenticator;
 import dev.presence.security.PresenceAuthorizer;
+import dev.presence.security.PresenceIdentity;
 import tools.jackson.databind.json.JsonMapper;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -78,7 +83,29 @@ class PhoenixConnectionTests {
 		assertThat(this.transport.frames()).isEmpty();
 	}
 
+	@Test
+	void joinWithCredentialsExpiredByTheServersClockIsRefusedSayingHowLongAgo() {
+		Instant now = Instant.parse("2026-12-02T12:00:00Z");
+		PresenceAuthenticator expired = (principal, apiKey, accessToken) -> new PresenceIdentity("alice", Map.of(),
+				now.minusSeconds(42));
+		PhoenixConnection connection = connection(this.transport, 64 * 1024, expired,
+				Clock.fixed(now, ZoneOffset.UTC));
+
+		connection.receive("[\"1\",\"1\",\"" + TOPIC + "\",\"phx_join\",{\"config\":{},\"access_token\":\"t\"}]", true);
+
+		assertThat(this.transport.frames()).singleElement()
+			.asString()
+			.contains("phx_reply")
+			.contains("\"status\":\"error\"")
+			.contains("InvalidJWTToken: Token has expired 42 seconds ago");
+	}
+
 	private PhoenixConnection connection(ClientTransport transport, int maxFrameBytes) {
+		return connection(transport, maxFrameBytes, PresenceAuthenticator.permitAll(), Clock.systemUTC());
+	}
+
+	private PhoenixConnection connection(ClientTransport transport, int maxFrameBytes,
+			PresenceAuthenticator authenticator, Clock clock) {
 		JsonMapper mapper = JsonMapper.builder().build();
 		PhoenixMessages messages = new PhoenixMessages(mapper);
 		PresenceTopics topics = new PresenceTopics("node", new InMemoryPresenceStore("node"), Runnable::run,
@@ -88,8 +115,8 @@ class PhoenixConnectionTests {
 				Duration.ofMillis(100), 100, Duration.ofSeconds(10), 1024 * 1024);
 		ConnectionServices services = new ConnectionServices(topics,
 				new ChannelTopics(messages, PresenceMonitor.NONE, this.scheduler, Duration.ofMillis(20)), messages,
-				limits, Runnable::run, this.scheduler, PresenceMonitor.NONE, PresenceAuthenticator.permitAll(),
-				PresenceAuthorizer.publicTopicsOnly(), PresenceKeyBinding.none());
+				limits, Runnable::run, this.scheduler, PresenceMonitor.NONE, authenticator,
+				PresenceAuthorizer.publicTopicsOnly(), PresenceKeyBinding.none(), clock);
 		return new PhoenixConnection(transport, new V2JsonSerializer(mapper), services, null, null);
 	}
 

@@ -1,4 +1,4 @@
-package dev.presence.security;
+package dev.presence.websocket;
 
 import java.time.Duration;
 import java.util.ArrayList;
@@ -10,8 +10,10 @@ import org.junit.jupiter.api.TestInfo;
 import org.springframework.boot.test.context.SpringBootTest;
 import org.springframework.boot.test.context.SpringBootTest.WebEnvironment;
 
-import dev.presence.security.PhoenixSocket.Frames;
+import dev.presence.test.PhoenixSocket;
+import dev.presence.test.PhoenixSocket.Frames;
 import dev.presence.test.PresencePort;
+import dev.presence.test.PresenceTestApplication;
 import tools.jackson.databind.JsonNode;
 
 import static org.assertj.core.api.Assertions.assertThat;

@@ -1,4 +1,4 @@
-package dev.presence.security;
+package dev.presence.test;
 
 import java.io.ByteArrayOutputStream;
 import java.io.DataInputStream;
@@ -20,13 +20,13 @@ import java.util.zip.Inflater;
  * never do: stop reading, or send bytes that are not UTF-8 in a text frame. It does the
  * upgrade (RFC 6455 §4.1), sends masked frames, and reads only if asked to.
  */
-final class RawWebSocket implements AutoCloseable {
+public final class RawWebSocket implements AutoCloseable {
 
-	static final int TEXT = 0x1;
+	public static final int TEXT = 0x1;
 
-	static final int BINARY = 0x2;
+	public static final int BINARY = 0x2;
 
-	static final int CONTINUATION = 0x0;
+	public static final int CONTINUATION = 0x0;
 
 	private final Socket socket;
 
@@ -49,7 +49,7 @@ final class RawWebSocket implements AutoCloseable {
 	 * @param receiveBufferSize the socket's receive buffer, small for a client that
 	 * does not read
 	 */
-	static RawWebSocket connect(int port, String query, int receiveBufferSize) throws IOException {
+	public static RawWebSocket connect(int port, String query, int receiveBufferSize) throws IOException {
 		return connect(port, query, receiveBufferSize, "");
 	}
 
@@ -59,7 +59,7 @@ final class RawWebSocket implements AutoCloseable {
 	 * does not read
 	 * @param headerLines more header lines, each ending with CRLF
 	 */
-	static RawWebSocket connect(int port, String query, int receiveBufferSize, String headerLines)
+	public static RawWebSocket connect(int port, String query, int receiveBufferSize, String headerLines)
 			throws IOException {
 		Socket socket = new Socket();
 		socket.setReceiveBufferSize(receiveBufferSize);
@@ -84,7 +84,7 @@ final class RawWebSocket implements AutoCloseable {
 	/**
 	 * The status line and headers the server answered the upgrade with.
 	 */
-	String handshakeResponse() {
+	public String handshakeResponse() {
 		return this.handshakeResponse;
 	}
 
@@ -92,7 +92,7 @@ final class RawWebSocket implements AutoCloseable {
 	 * Read the next frame from the server: its payload, inflated when its RSV1 bit says
 	 * it is compressed with {@code permessage-deflate} (RFC 7692).
 	 */
-	String readText() throws IOException {
+	public String readText() throws IOException {
 		DataInputStream in = new DataInputStream(this.socket.getInputStream());
 		int first = in.readUnsignedByte();
 		byte[] payload = readPayload(in);
@@ -125,7 +125,7 @@ final class RawWebSocket implements AutoCloseable {
 	 * Read frames until the server's close frame.
 	 * @return its status code
 	 */
-	int readCloseStatus() throws IOException {
+	public int readCloseStatus() throws IOException {
 		DataInputStream in = new DataInputStream(this.socket.getInputStream());
 		while (true) {
 			int first = in.readUnsignedByte();
@@ -159,14 +159,14 @@ final class RawWebSocket implements AutoCloseable {
 		return head.toString(StandardCharsets.US_ASCII);
 	}
 
-	void sendText(String text) throws IOException {
+	public void sendText(String text) throws IOException {
 		send(TEXT, text.getBytes(StandardCharsets.UTF_8));
 	}
 
 	/**
 	 * Send one final frame with a masked payload.
 	 */
-	void send(int opcode, byte[] payload) throws IOException {
+	public void send(int opcode, byte[] payload) throws IOException {
 		sendFragment(opcode, payload, true);
 	}
 
@@ -174,7 +174,7 @@ final class RawWebSocket implements AutoCloseable {
 	 * Send one frame of a message with a masked payload: the first with the message's
 	 * opcode, the others as continuations ({@link #CONTINUATION}), the last one final.
 	 */
-	synchronized void sendFragment(int opcode, byte[] payload, boolean last) throws IOException {
+	public synchronized void sendFragment(int opcode, byte[] payload, boolean last) throws IOException {
 		ByteArrayOutputStream frame = new ByteArrayOutputStream(payload.length + 14);
 		frame.write((last ? 0x80 : 0) | opcode);
 		if (payload.length < 126) {
@@ -205,7 +205,7 @@ final class RawWebSocket implements AutoCloseable {
 	 * Read and drop everything the server sends, on a daemon thread, until the
 	 * connection ends.
 	 */
-	void drain() {
+	public void drain() {
 		Thread reader = new Thread(() -> {
 			byte[] buffer = new byte[8192];
 			try {
@@ -227,14 +227,14 @@ final class RawWebSocket implements AutoCloseable {
 	/**
 	 * How many bytes {@link #drain()} has read so far.
 	 */
-	long drained() {
+	public long drained() {
 		return this.drained.get();
 	}
 
 	/**
 	 * Whether the drained connection has ended.
 	 */
-	boolean ended() {
+	public boolean ended() {
 		return this.eof.get() || this.socket.isClosed();
 	}
 

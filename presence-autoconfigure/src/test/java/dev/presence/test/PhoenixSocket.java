@@ -1,4 +1,4 @@
-package dev.presence.security;
+package dev.presence.test;
 
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -36,9 +36,9 @@ import static org.awaitility.Awaitility.await;
  * condition, and folds the {@code presence_state} and {@code presence_diff} frames of
  * each topic into the state a Supabase client would show (docs/protocol.md §3.6).
  */
-final class PhoenixSocket implements WebSocket.Listener {
+public final class PhoenixSocket implements WebSocket.Listener {
 
-	static final JsonMapper MAPPER = JsonMapper.builder().build();
+	public static final JsonMapper MAPPER = JsonMapper.builder().build();
 
 	private static final HttpClient http = HttpClient.newHttpClient();
 
@@ -66,13 +66,13 @@ final class PhoenixSocket implements WebSocket.Listener {
 	 * @param query the query string, without {@code vsn}
 	 * @param headers header names and values, alternating
 	 */
-	static PhoenixSocket connect(int port, String query, String... headers) {
+	public static PhoenixSocket connect(int port, String query, String... headers) {
 		PhoenixSocket client = new PhoenixSocket();
 		client.socket = builder(headers).buildAsync(uri(port, query), client).orTimeout(10, TimeUnit.SECONDS).join();
 		return client;
 	}
 
-	static PhoenixSocket connect(int port) {
+	public static PhoenixSocket connect(int port) {
 		return connect(port, "apikey=anon-key");
 	}
 
@@ -80,7 +80,7 @@ final class PhoenixSocket implements WebSocket.Listener {
 	 * Try to open a connection that the server is expected to refuse.
 	 * @return the HTTP status of the refusal
 	 */
-	static int refusedStatus(int port, String query, String... headers) {
+	public static int refusedStatus(int port, String query, String... headers) {
 		try {
 			WebSocket socket = builder(headers).buildAsync(uri(port, query), new PhoenixSocket())
 				.orTimeout(10, TimeUnit.SECONDS)
@@ -104,7 +104,7 @@ final class PhoenixSocket implements WebSocket.Listener {
 		return builder;
 	}
 
-	static URI uri(int port, String query) {
+	public static URI uri(int port, String query) {
 		return URI.create("ws://localhost:" + port + "/realtime/v1/websocket?" + query
 				+ (query.isEmpty() ? "" : "&") + "vsn=2.0.0");
 	}
@@ -154,11 +154,11 @@ final class PhoenixSocket implements WebSocket.Listener {
 		this.closed.complete(-1);
 	}
 
-	void send(String text) {
+	public void send(String text) {
 		socket().sendText(text, true).orTimeout(10, TimeUnit.SECONDS).join();
 	}
 
-	void sendBinary(byte[] bytes) {
+	public void sendBinary(byte[] bytes) {
 		socket().sendBinary(ByteBuffer.wrap(bytes), true).orTimeout(10, TimeUnit.SECONDS).join();
 	}
 
@@ -174,7 +174,7 @@ final class PhoenixSocket implements WebSocket.Listener {
 	 * Join a topic with presence enabled and wait for the ok reply.
 	 * @return the join ref
 	 */
-	String join(String topic, String joinRef, String key) {
+	public String join(String topic, String joinRef, String key) {
 		send(Frames.join(topic, joinRef, Frames.config(key, false), null));
 		JsonNode reply = reply(joinRef);
 		if (!"ok".equals(reply.get(4).get("status").asString())) {
@@ -186,7 +186,7 @@ final class PhoenixSocket implements WebSocket.Listener {
 	/**
 	 * Track and wait for the ok reply.
 	 */
-	void track(String topic, String joinRef, String ref, String state) {
+	public void track(String topic, String joinRef, String ref, String state) {
 		send(Frames.track(topic, joinRef, ref, state));
 		JsonNode reply = reply(ref);
 		if (!"ok".equals(reply.get(4).get("status").asString())) {
@@ -197,13 +197,13 @@ final class PhoenixSocket implements WebSocket.Listener {
 	/**
 	 * Start folding the presence frames of a topic into a view. Call before joining.
 	 */
-	PresenceView watch(String topic) {
+	public PresenceView watch(String topic) {
 		synchronized (this.views) {
 			return this.views.computeIfAbsent(topic, (key) -> new PresenceView());
 		}
 	}
 
-	JsonNode nextFrame() {
+	public JsonNode nextFrame() {
 		return next((frame) -> true);
 	}
 
@@ -211,11 +211,11 @@ final class PhoenixSocket implements WebSocket.Listener {
 	 * The first frame not taken yet that matches, waiting for it; frames before it stay
 	 * to be taken.
 	 */
-	JsonNode next(Predicate<JsonNode> matching) {
+	public JsonNode next(Predicate<JsonNode> matching) {
 		return next(matching, Duration.ofSeconds(10));
 	}
 
-	JsonNode next(Predicate<JsonNode> matching, Duration within) {
+	public JsonNode next(Predicate<JsonNode> matching, Duration within) {
 		AtomicReference<JsonNode> found = new AtomicReference<>();
 		try {
 			await().atMost(within).pollDelay(Duration.ZERO).pollInterval(Duration.ofMillis(5)).until(() -> {
@@ -241,14 +241,14 @@ final class PhoenixSocket implements WebSocket.Listener {
 		return found.get();
 	}
 
-	JsonNode reply(String ref) {
+	public JsonNode reply(String ref) {
 		return next(Frames.event("phx_reply").and(Frames.ref(ref)));
 	}
 
 	/**
 	 * The reason of the error reply to a ref.
 	 */
-	String errorReason(String ref) {
+	public String errorReason(String ref) {
 		JsonNode reply = reply(ref);
 		if (!"error".equals(reply.get(4).get("status").asString())) {
 			throw new AssertionError("expected an error reply, got " + reply);
@@ -259,24 +259,24 @@ final class PhoenixSocket implements WebSocket.Listener {
 	/**
 	 * Every frame received so far, taken or not.
 	 */
-	List<JsonNode> received() {
+	public List<JsonNode> received() {
 		synchronized (this.received) {
 			return List.copyOf(this.received);
 		}
 	}
 
-	boolean isClosed() {
+	public boolean isClosed() {
 		return this.closed.isDone();
 	}
 
 	/**
 	 * The close code the server closed with, waiting for it.
 	 */
-	int closeCode(Duration within) {
+	public int closeCode(Duration within) {
 		return this.closed.orTimeout(within.toMillis(), TimeUnit.MILLISECONDS).join();
 	}
 
-	void close() {
+	public void close() {
 		WebSocket socket = this.socket;
 		if (socket != null && !socket.isOutputClosed()) {
 			socket.sendClose(WebSocket.NORMAL_CLOSURE, "bye")
@@ -289,7 +289,7 @@ final class PhoenixSocket implements WebSocket.Listener {
 		}
 	}
 
-	static ConditionFactory eventually() {
+	public static ConditionFactory eventually() {
 		return await().atMost(Duration.ofSeconds(10)).pollDelay(Duration.ZERO).pollInterval(Duration.ofMillis(10));
 	}
 
@@ -297,7 +297,7 @@ final class PhoenixSocket implements WebSocket.Listener {
 	 * The presence state of one topic as the Supabase client computes it: key to metas by
 	 * {@code phx_ref}, with diffs that arrive before the first state held back.
 	 */
-	static final class PresenceView {
+	public static final class PresenceView {
 
 		private final Map<String, Map<String, JsonNode>> state = new LinkedHashMap<>();
 
@@ -307,7 +307,7 @@ final class PhoenixSocket implements WebSocket.Listener {
 
 		private int diffs;
 
-		synchronized void apply(JsonNode frame) {
+		public synchronized void apply(JsonNode frame) {
 			String event = frame.get(3).asString();
 			if ("presence_state".equals(event)) {
 				Map<String, Map<String, JsonNode>> next = new LinkedHashMap<>();
@@ -353,7 +353,7 @@ final class PhoenixSocket implements WebSocket.Listener {
 		/**
 		 * Key to the tracked states (metas without their refs).
 		 */
-		synchronized Map<String, List<JsonNode>> states() {
+		public synchronized Map<String, List<JsonNode>> states() {
 			Map<String, List<JsonNode>> states = new LinkedHashMap<>();
 			this.state.forEach((key, metas) -> states.put(key, metas.values().stream().map((meta) -> {
 				ObjectNode copy = ((ObjectNode) meta).deepCopy();
@@ -364,7 +364,7 @@ final class PhoenixSocket implements WebSocket.Listener {
 			return states;
 		}
 
-		synchronized int diffs() {
+		public synchronized int diffs() {
 			return this.diffs;
 		}
 
@@ -373,12 +373,12 @@ final class PhoenixSocket implements WebSocket.Listener {
 	/**
 	 * The frames clients send, and conditions on the frames they receive.
 	 */
-	static final class Frames {
+	public static final class Frames {
 
 		private Frames() {
 		}
 
-		static String join(String topic, String joinRef, String config, @Nullable String accessToken) {
+		public static String join(String topic, String joinRef, String config, @Nullable String accessToken) {
 			ObjectNode payload = MAPPER.createObjectNode();
 			payload.set("config", MAPPER.readTree(config));
 			if (accessToken != null) {
@@ -387,7 +387,7 @@ final class PhoenixSocket implements WebSocket.Listener {
 			return frame(joinRef, joinRef, topic, "phx_join", payload.toString());
 		}
 
-		static String config(@Nullable String key, boolean privateChannel) {
+		public static String config(@Nullable String key, boolean privateChannel) {
 			ObjectNode presence = MAPPER.createObjectNode();
 			presence.put("key", (key != null) ? key : "");
 			presence.put("enabled", true);
@@ -399,26 +399,26 @@ final class PhoenixSocket implements WebSocket.Listener {
 			return config.toString();
 		}
 
-		static String track(String topic, String joinRef, String ref, String state) {
+		public static String track(String topic, String joinRef, String ref, String state) {
 			return frame(joinRef, ref, topic, "presence",
 					"{\"type\":\"presence\",\"event\":\"track\",\"payload\":" + state + "}");
 		}
 
-		static String untrack(String topic, String joinRef, String ref) {
+		public static String untrack(String topic, String joinRef, String ref) {
 			return frame(joinRef, ref, topic, "presence", "{\"type\":\"presence\",\"event\":\"untrack\"}");
 		}
 
-		static String accessToken(String topic, String joinRef, String ref, String token) {
+		public static String accessToken(String topic, String joinRef, String ref, String token) {
 			ObjectNode payload = MAPPER.createObjectNode();
 			payload.put("access_token", token);
 			return frame(joinRef, ref, topic, "access_token", payload.toString());
 		}
 
-		static String heartbeat(String ref) {
+		public static String heartbeat(String ref) {
 			return frame(null, ref, "phoenix", "heartbeat", "{}");
 		}
 
-		static String frame(@Nullable String joinRef, @Nullable String ref, String topic, String event,
+		public static String frame(@Nullable String joinRef, @Nullable String ref, String topic, String event,
 				String payload) {
 			ArrayNode array = MAPPER.createArrayNode();
 			array.add(joinRef);
@@ -429,19 +429,19 @@ final class PhoenixSocket implements WebSocket.Listener {
 			return MAPPER.writeValueAsString(array);
 		}
 
-		static Predicate<JsonNode> event(String event) {
+		public static Predicate<JsonNode> event(String event) {
 			return (frame) -> event.equals(frame.get(3).asString());
 		}
 
-		static Predicate<JsonNode> ref(String ref) {
+		public static Predicate<JsonNode> ref(String ref) {
 			return (frame) -> ref.equals(frame.get(1).asString(null));
 		}
 
-		static Predicate<JsonNode> topic(String topic) {
+		public static Predicate<JsonNode> topic(String topic) {
 			return (frame) -> topic.equals(frame.get(2).asString());
 		}
 
-		static JsonNode json(String text) {
+		public static JsonNode json(String text) {
 			return MAPPER.readTree(text);
 		}
 

@@ -1,4 +1,4 @@
-package dev.presence.security;
+package dev.presence.websocket;
 
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -9,8 +9,10 @@ import org.junit.jupiter.api.Test;
 import org.springframework.boot.test.context.SpringBootTest;
 import org.springframework.boot.test.context.SpringBootTest.WebEnvironment;
 
-import dev.presence.security.PhoenixSocket.Frames;
+import dev.presence.test.PhoenixSocket.Frames;
 import dev.presence.test.PresencePort;
+import dev.presence.test.PresenceTestApplication;
+import dev.presence.test.RawWebSocket;
 import tools.jackson.databind.JsonNode;
 
 import static org.assertj.core.api.Assertions.assertThat;

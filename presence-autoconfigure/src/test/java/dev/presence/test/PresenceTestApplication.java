@@ -1,4 +1,4 @@
-package dev.presence.security;
+package dev.presence.test;
 
 import org.springframework.boot.SpringBootConfiguration;
 import org.springframework.boot.autoconfigure.EnableAutoConfiguration;
@@ -12,6 +12,6 @@ import org.springframework.boot.autoconfigure.EnableAutoConfiguration;
 		excludeName = { "org.springframework.boot.data.redis.autoconfigure.DataRedisAutoConfiguration",
 				"org.springframework.boot.data.redis.autoconfigure.DataRedisReactiveAutoConfiguration",
 				"org.springframework.boot.data.redis.autoconfigure.DataRedisRepositoriesAutoConfiguration" })
-class PresenceTestApplication {
+public class PresenceTestApplication {
 
 }

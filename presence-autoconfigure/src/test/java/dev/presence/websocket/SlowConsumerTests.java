@@ -1,4 +1,4 @@
-package dev.presence.security;
+package dev.presence.websocket;
 
 import java.io.IOException;
 import java.time.Duration;
@@ -13,9 +13,12 @@ import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.boot.test.context.SpringBootTest;
 import org.springframework.boot.test.context.SpringBootTest.WebEnvironment;
 
-import dev.presence.security.PhoenixSocket.Frames;
-import dev.presence.security.PhoenixSocket.PresenceView;
+import dev.presence.test.PhoenixSocket;
+import dev.presence.test.PhoenixSocket.Frames;
+import dev.presence.test.PhoenixSocket.PresenceView;
 import dev.presence.test.PresencePort;
+import dev.presence.test.PresenceTestApplication;
+import dev.presence.test.RawWebSocket;
 import dev.presence.websocket.PresenceConnections;
 import tools.jackson.databind.JsonNode;
 
