@@ -1,7 +1,5 @@
 package dev.presence.websocket;
 
-import tools.jackson.core.JacksonException;
-import tools.jackson.core.TokenStreamFactory;
 import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.json.JsonMapper;
 import tools.jackson.databind.node.MissingNode;
@@ -11,28 +9,21 @@ import tools.jackson.databind.node.ObjectNode;
  * The {@code 1.0.0} serializer: {@code {"topic", "event", "payload", "ref", "join_ref"}}
  * objects. Like Phoenix, it leaves {@code join_ref} out of what it writes.
  */
-public final class V1JsonSerializer implements PhoenixSerializer {
+public final class V1JsonSerializer extends JsonFrameSerializer {
 
 	/** The version this serializer speaks. */
 	public static final String VERSION = "1.0.0";
 
-	private final JsonMapper mapper;
-
-	private final TokenStreamFactory parsers;
-
+	/**
+	 * Create the serializer.
+	 * @param mapper the JSON mapper of the protocol
+	 */
 	public V1JsonSerializer(JsonMapper mapper) {
-		this.mapper = mapper;
-		this.parsers = FrameFields.parsers(mapper);
+		super(mapper, VERSION);
 	}
 
 	@Override
-	public String version() {
-		return VERSION;
-	}
-
-	@Override
-	public PhoenixFrame decode(String text) {
-		JsonNode root = FrameFields.parse(this.mapper, this.parsers, text);
+	PhoenixFrame decode(JsonNode root) {
 		if (!root.isObject()) {
 			throw new PhoenixProtocolException(
 					"malformed frame: expected {\"topic\", \"event\", \"payload\", \"ref\", \"join_ref\"}", null, null);
@@ -47,17 +38,8 @@ public final class V1JsonSerializer implements PhoenixSerializer {
 	}
 
 	@Override
-	public byte[] encodeUtf8(PhoenixFrame frame) {
-		try {
-			return this.mapper.writeValueAsBytes(tree(frame));
-		}
-		catch (JacksonException ex) {
-			throw new IllegalStateException("Could not encode " + frame, ex);
-		}
-	}
-
-	private ObjectNode tree(PhoenixFrame frame) {
-		ObjectNode object = this.mapper.createObjectNode();
+	ObjectNode tree(JsonMapper mapper, PhoenixFrame frame) {
+		ObjectNode object = mapper.createObjectNode();
 		object.put("topic", frame.topic());
 		object.put("event", frame.event());
 		object.set("payload", frame.payload());

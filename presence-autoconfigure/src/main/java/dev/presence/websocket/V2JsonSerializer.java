@@ -2,8 +2,6 @@ package dev.presence.websocket;
 
 import org.jspecify.annotations.Nullable;
 
-import tools.jackson.core.JacksonException;
-import tools.jackson.core.TokenStreamFactory;
 import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.json.JsonMapper;
 import tools.jackson.databind.node.ArrayNode;
@@ -12,28 +10,21 @@ import tools.jackson.databind.node.ArrayNode;
  * The {@code 2.0.0} serializer: {@code [join_ref, ref, topic, event, payload]} arrays, the
  * default of {@code @supabase/supabase-js} 2.119 and of {@code phoenix} 1.8.
  */
-public final class V2JsonSerializer implements PhoenixSerializer {
+public final class V2JsonSerializer extends JsonFrameSerializer {
 
 	/** The version this serializer speaks. */
 	public static final String VERSION = "2.0.0";
 
-	private final JsonMapper mapper;
-
-	private final TokenStreamFactory parsers;
-
+	/**
+	 * Create the serializer.
+	 * @param mapper the JSON mapper of the protocol
+	 */
 	public V2JsonSerializer(JsonMapper mapper) {
-		this.mapper = mapper;
-		this.parsers = FrameFields.parsers(mapper);
+		super(mapper, VERSION);
 	}
 
 	@Override
-	public String version() {
-		return VERSION;
-	}
-
-	@Override
-	public PhoenixFrame decode(String text) {
-		JsonNode root = FrameFields.parse(this.mapper, this.parsers, text);
+	PhoenixFrame decode(JsonNode root) {
 		if (!root.isArray()) {
 			throw new PhoenixProtocolException("malformed frame: expected [join_ref, ref, topic, event, payload]",
 					null, null);
@@ -49,17 +40,8 @@ public final class V2JsonSerializer implements PhoenixSerializer {
 	}
 
 	@Override
-	public byte[] encodeUtf8(PhoenixFrame frame) {
-		try {
-			return this.mapper.writeValueAsBytes(tree(frame));
-		}
-		catch (JacksonException ex) {
-			throw new IllegalStateException("Could not encode " + frame, ex);
-		}
-	}
-
-	private ArrayNode tree(PhoenixFrame frame) {
-		ArrayNode array = this.mapper.createArrayNode();
+	ArrayNode tree(JsonMapper mapper, PhoenixFrame frame) {
+		ArrayNode array = mapper.createArrayNode();
 		array.add(frame.joinRef());
 		array.add(frame.ref());
 		array.add(frame.topic());

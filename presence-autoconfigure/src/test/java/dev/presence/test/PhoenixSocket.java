@@ -7,6 +7,7 @@ import java.net.http.WebSocketHandshakeException;
 import java.nio.ByteBuffer;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.LinkedList;
@@ -15,6 +16,7 @@ import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.CompletionStage;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Predicate;
@@ -31,10 +33,12 @@ import tools.jackson.databind.node.ObjectNode;
 import static org.awaitility.Awaitility.await;
 
 /**
- * A real WebSocket client ({@code java.net.http}) speaking raw {@code vsn=2.0.0} Phoenix
- * frames: it keeps every frame it receives for assertions to take in order or by
- * condition, and folds the {@code presence_state} and {@code presence_diff} frames of
- * each topic into the state a Supabase client would show (docs/protocol.md §3.6).
+ * A real WebSocket client ({@code java.net.http}) speaking raw Phoenix frames: it keeps
+ * every frame it receives for assertions to take in order or by condition (as
+ * {@code 2.0.0} arrays whatever the serializer: {@code 1.0.0} objects are turned into
+ * arrays, their text is kept too), and folds the {@code presence_state} and
+ * {@code presence_diff} frames of each topic into the state a Supabase client would show
+ * (docs/protocol.md §3.6).
  */
 public final class PhoenixSocket implements WebSocket.Listener {
 
@@ -42,8 +46,9 @@ public final class PhoenixSocket implements WebSocket.Listener {
 
 	private static final HttpClient http = HttpClient.newHttpClient();
 
-	// guarded by itself
-	private final List<JsonNode> received = new ArrayList<>();
+	private final List<JsonNode> received = new CopyOnWriteArrayList<>();
+
+	private final List<String> texts = new CopyOnWriteArrayList<>();
 
 	// guarded by itself
 	private final LinkedList<JsonNode> inbox = new LinkedList<>();
@@ -67,8 +72,17 @@ public final class PhoenixSocket implements WebSocket.Listener {
 	 * @param headers header names and values, alternating
 	 */
 	public static PhoenixSocket connect(int port, String query, String... headers) {
+		return connect(uri(port, query), headers);
+	}
+
+	/**
+	 * Open a connection to exactly this address ({@code vsn} included, or left out).
+	 * @param uri the endpoint's address with its query
+	 * @param headers header names and values, alternating
+	 */
+	public static PhoenixSocket connect(URI uri, String... headers) {
 		PhoenixSocket client = new PhoenixSocket();
-		client.socket = builder(headers).buildAsync(uri(port, query), client).orTimeout(10, TimeUnit.SECONDS).join();
+		client.socket = builder(headers).buildAsync(uri, client).orTimeout(10, TimeUnit.SECONDS).join();
 		return client;
 	}
 
@@ -81,8 +95,17 @@ public final class PhoenixSocket implements WebSocket.Listener {
 	 * @return the HTTP status of the refusal
 	 */
 	public static int refusedStatus(int port, String query, String... headers) {
+		return refusedStatus(uri(port, query), headers);
+	}
+
+	/**
+	 * Try to open a connection to exactly this address that the server is expected to
+	 * refuse.
+	 * @return the HTTP status of the refusal
+	 */
+	public static int refusedStatus(URI uri, String... headers) {
 		try {
-			WebSocket socket = builder(headers).buildAsync(uri(port, query), new PhoenixSocket())
+			WebSocket socket = builder(headers).buildAsync(uri, new PhoenixSocket())
 				.orTimeout(10, TimeUnit.SECONDS)
 				.join();
 			socket.abort();
@@ -118,11 +141,11 @@ public final class PhoenixSocket implements WebSocket.Listener {
 	public CompletionStage<?> onText(WebSocket webSocket, CharSequence data, boolean last) {
 		this.partial.append(data);
 		if (last) {
-			JsonNode frame = MAPPER.readTree(this.partial.toString());
+			String text = this.partial.toString();
 			this.partial.setLength(0);
-			synchronized (this.received) {
-				this.received.add(frame);
-			}
+			JsonNode frame = asArray(MAPPER.readTree(text));
+			this.texts.add(text);
+			this.received.add(frame);
 			synchronized (this.views) {
 				PresenceView view = this.views.get(frame.get(2).asString());
 				if (view != null) {
@@ -139,6 +162,7 @@ public final class PhoenixSocket implements WebSocket.Listener {
 
 	@Override
 	public CompletionStage<?> onBinary(WebSocket webSocket, ByteBuffer data, boolean last) {
+		this.texts.add("<binary>");
 		webSocket.request(1);
 		return null;
 	}
@@ -154,8 +178,28 @@ public final class PhoenixSocket implements WebSocket.Listener {
 		this.closed.complete(-1);
 	}
 
+	private static JsonNode asArray(JsonNode frame) {
+		if (frame.isArray()) {
+			return frame;
+		}
+		ArrayNode array = MAPPER.createArrayNode();
+		array.add(frame.path("join_ref").isString() ? frame.get("join_ref") : MAPPER.nullNode());
+		array.add(frame.get("ref"));
+		array.add(frame.get("topic"));
+		array.add(frame.get("event"));
+		array.add(frame.get("payload"));
+		return array;
+	}
+
 	public void send(String text) {
 		socket().sendText(text, true).orTimeout(10, TimeUnit.SECONDS).join();
+	}
+
+	/**
+	 * Send, and go on if the server closed the connection meanwhile.
+	 */
+	public void sendIgnoringFailure(String text) {
+		socket().sendText(text, true).orTimeout(10, TimeUnit.SECONDS).exceptionally((ex) -> null).join();
 	}
 
 	public void sendBinary(byte[] bytes) {
@@ -257,12 +301,32 @@ public final class PhoenixSocket implements WebSocket.Listener {
 	}
 
 	/**
-	 * Every frame received so far, taken or not.
+	 * Wait until a frame that matches has been received, taken or not.
+	 */
+	public void awaitReceived(Predicate<JsonNode> matching) {
+		eventually().alias("a matching frame among " + this.received)
+			.until(() -> this.received.stream().anyMatch(matching));
+	}
+
+	/**
+	 * The payload of the next {@code presence_state} of a topic.
+	 */
+	public JsonNode stateOf(String topic) {
+		return next(Frames.event("presence_state").and(Frames.topic(topic))).get(4);
+	}
+
+	/**
+	 * Every frame received so far, taken or not, as it grows.
 	 */
 	public List<JsonNode> received() {
-		synchronized (this.received) {
-			return List.copyOf(this.received);
-		}
+		return Collections.unmodifiableList(this.received);
+	}
+
+	/**
+	 * The text of every frame received so far ({@code <binary>} for a binary one).
+	 */
+	public List<String> texts() {
+		return Collections.unmodifiableList(this.texts);
 	}
 
 	public boolean isClosed() {
@@ -274,6 +338,36 @@ public final class PhoenixSocket implements WebSocket.Listener {
 	 */
 	public int closeCode(Duration within) {
 		return this.closed.orTimeout(within.toMillis(), TimeUnit.MILLISECONDS).join();
+	}
+
+	/**
+	 * Wait for the connection to close or for the reply to a ref, whichever comes first.
+	 * @return {@code closed <status>} or {@code replied}
+	 */
+	public String closeCodeOrReply(String ref) {
+		AtomicReference<String> outcome = new AtomicReference<>();
+		eventually().until(() -> {
+			if (this.closed.isDone()) {
+				outcome.set("closed " + this.closed.getNow(-1));
+				return true;
+			}
+			if (this.received.stream().anyMatch(Frames.event("phx_reply").and(Frames.ref(ref)))) {
+				outcome.set("replied");
+				return true;
+			}
+			return false;
+		});
+		return outcome.get();
+	}
+
+	/**
+	 * Drop the connection without a close frame, as a client that vanished.
+	 */
+	public void abort() {
+		WebSocket socket = this.socket;
+		if (socket != null) {
+			socket.abort();
+		}
 	}
 
 	public void close() {
@@ -388,9 +482,19 @@ public final class PhoenixSocket implements WebSocket.Listener {
 		}
 
 		public static String config(@Nullable String key, boolean privateChannel) {
+			return config(key, true, privateChannel);
+		}
+
+		/**
+		 * A join's {@code config} as supabase-js sends it.
+		 * @param key the presence key; {@code null} or empty lets the server choose
+		 * @param presenceEnabled whether presence is on for the channel
+		 * @param privateChannel whether the channel is private
+		 */
+		public static String config(@Nullable String key, boolean presenceEnabled, boolean privateChannel) {
 			ObjectNode presence = MAPPER.createObjectNode();
 			presence.put("key", (key != null) ? key : "");
-			presence.put("enabled", true);
+			presence.put("enabled", presenceEnabled);
 			ObjectNode config = MAPPER.createObjectNode();
 			config.putObject("broadcast").put("ack", false).put("self", false);
 			config.set("presence", presence);
