@@ -168,7 +168,7 @@ public final class PresenceWebSocketAutoConfiguration {
 					new NettyServerSettings(server.getAddress(), (port != null) ? port : 0, properties.getEndpoint(),
 							properties.getAllowedOrigins(), properties.getCompression().isEnabled(),
 							Math.toIntExact(properties.getLimits().getMaxFrameSize().toBytes()),
-							server.getShutdownTimeout()),
+							server.getShutdownTimeout(), properties.getLimits().getIdleTimeout()),
 					(listening) -> publishPort(environment, listening));
 		}
 

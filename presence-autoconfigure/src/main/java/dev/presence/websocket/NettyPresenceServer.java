@@ -111,6 +111,10 @@ public final class NettyPresenceServer implements SmartLifecycle {
 			.port(this.settings.port())
 			.childOption(ChannelOption.WRITE_BUFFER_WATER_MARK, new WriteBufferWaterMark(32 * 1024, 64 * 1024))
 			.handle(this::handle);
+		if (!this.settings.idleTimeout().isZero() && !this.settings.idleTimeout().isNegative()) {
+			// a connection that never sends its request (or its upgrade) is closed
+			server = server.idleTimeout(this.settings.idleTimeout());
+		}
 		if (this.settings.address() != null) {
 			server = server.host(this.settings.address());
 		}

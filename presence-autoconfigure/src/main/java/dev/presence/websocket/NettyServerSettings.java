@@ -16,9 +16,11 @@ import org.jspecify.annotations.Nullable;
  * @param compression whether to accept {@code permessage-deflate} when a client offers it
  * @param maxFrameBytes the largest message a client may send, in bytes
  * @param shutdownTimeout how long stopping may wait for connections to close
+ * @param idleTimeout how long a connection may stay silent before its upgrade (a
+ * WebSocket's silence afterwards is the protocol's to judge)
  */
 public record NettyServerSettings(@Nullable String address, int port, String path, List<String> allowedOrigins,
-		boolean compression, int maxFrameBytes, Duration shutdownTimeout) {
+		boolean compression, int maxFrameBytes, Duration shutdownTimeout, Duration idleTimeout) {
 
 	public NettyServerSettings {
 		allowedOrigins = List.copyOf(allowedOrigins);

@@ -245,7 +245,8 @@ class LimitsTests {
 			});
 			assertThat(Duration.ofNanos(System.nanoTime() - silentSince)).isBetween(Duration.ofMillis(1500),
 					Duration.ofSeconds(5));
-			PhoenixSocket.eventually().until(silent::isClosed);
+			assertThat(silent.closeCode(Duration.ofSeconds(5))).as("closed by the idle timeout, with its reason")
+				.isEqualTo(1008);
 			assertThat(observer.isClosed()).isFalse();
 		}
 

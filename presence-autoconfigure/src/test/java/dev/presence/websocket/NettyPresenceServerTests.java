@@ -1,5 +1,8 @@
 package dev.presence.websocket;
 
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.net.Socket;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -91,10 +94,24 @@ class NettyPresenceServerTests {
 			.isFalse();
 	}
 
-	private static ConfigurableApplicationContext start(WebApplicationType type) {
+	@Test
+	void connectionThatNeverSendsItsRequestIsClosedAfterTheIdleTimeout() throws IOException {
+		try (ConfigurableApplicationContext context = start(WebApplicationType.NONE,
+				"presence.limits.idle-timeout=1s"); Socket socket = new Socket()) {
+			socket.setSoTimeout(10_000);
+			socket.connect(new InetSocketAddress("localhost", TestTransport.port(context.getEnvironment())), 5000);
+			long start = System.nanoTime();
+			// nothing sent: the server ends the connection (a read past the 10 s timeout would throw)
+			assertThat(socket.getInputStream().read()).isEqualTo(-1);
+			assertThat(Duration.ofNanos(System.nanoTime() - start)).isLessThan(Duration.ofSeconds(5));
+		}
+	}
+
+	private static ConfigurableApplicationContext start(WebApplicationType type, String... properties) {
 		return new SpringApplicationBuilder(PresenceTestApplication.class).web(type)
 			.properties("presence.store=memory", "presence.server.port=0", "server.port=0",
 					"spring.main.banner-mode=off")
+			.properties(properties)
 			.run();
 	}
 
