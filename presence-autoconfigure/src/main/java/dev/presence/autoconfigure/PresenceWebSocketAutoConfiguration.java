@@ -31,17 +31,17 @@ import dev.presence.engine.PresenceMonitor;
 import dev.presence.engine.PresenceTopics;
 import dev.presence.security.PresenceAuthenticator;
 import dev.presence.security.PresenceAuthorizer;
-import dev.presence.websocket.AmbientCredentialOriginInterceptor;
 import dev.presence.websocket.ChannelLimits;
-import dev.presence.websocket.NettyPresenceServer;
-import dev.presence.websocket.NettyServerSettings;
-import dev.presence.websocket.PhoenixHandshakeInterceptor;
 import dev.presence.websocket.PresenceConnections;
 import dev.presence.websocket.PresenceEndpointSettings;
-import dev.presence.websocket.PresenceHandshakeHandler;
 import dev.presence.websocket.PresenceKeyBinding;
-import dev.presence.websocket.PresenceWebSocketHandler;
-import dev.presence.websocket.WebSocketContainerBuffers;
+import dev.presence.websocket.netty.NettyPresenceServer;
+import dev.presence.websocket.netty.NettyServerSettings;
+import dev.presence.websocket.servlet.AmbientCredentialOriginInterceptor;
+import dev.presence.websocket.servlet.PhoenixHandshakeInterceptor;
+import dev.presence.websocket.servlet.PresenceHandshakeHandler;
+import dev.presence.websocket.servlet.PresenceWebSocketHandler;
+import dev.presence.websocket.servlet.WebSocketContainerBuffers;
 import tools.jackson.databind.json.JsonMapper;
 
 /**

@@ -13,7 +13,7 @@ import org.jspecify.annotations.Nullable;
  * the transport is writing and the send buffer. Shared by both transports; not
  * thread-safe, its transport guards it.
  */
-final class ClientBacklog {
+public final class ClientBacklog {
 
 	private final ArrayDeque<OutboundFrame.Encoded> queue = new ArrayDeque<>();
 
@@ -24,7 +24,11 @@ final class ClientBacklog {
 	// the size of the largest queued frame, or -1 when the largest left and it is unknown
 	private long largestQueued;
 
-	ClientBacklog(long maxBacklog) {
+	/**
+	 * Create an empty backlog.
+	 * @param maxBacklog the send buffer size, in bytes
+	 */
+	public ClientBacklog(long maxBacklog) {
 		this.maxBacklog = maxBacklog;
 	}
 
@@ -32,7 +36,7 @@ final class ClientBacklog {
 	 * Queue a frame, unless the backlog would pass the send buffer size with it.
 	 * @return whether it was queued; if not, the client does not keep up
 	 */
-	boolean offer(OutboundFrame.Encoded frame) {
+	public boolean offer(OutboundFrame.Encoded frame) {
 		long bytes = frame.bytes();
 		if (backlogWith(bytes) > this.maxBacklog) {
 			return false;
@@ -69,7 +73,7 @@ final class ClientBacklog {
 	 * Take the oldest frame, to hand it to the connection.
 	 * @return the frame, or {@code null} when none waits
 	 */
-	OutboundFrame.@Nullable Encoded poll() {
+	public OutboundFrame.@Nullable Encoded poll() {
 		OutboundFrame.Encoded next = this.queue.pollFirst();
 		if (next != null) {
 			this.queuedBytes -= next.bytes();
@@ -80,14 +84,14 @@ final class ClientBacklog {
 		return next;
 	}
 
-	boolean isEmpty() {
+	public boolean isEmpty() {
 		return this.queue.isEmpty();
 	}
 
 	/**
 	 * Drop every frame: the client is closing.
 	 */
-	void clear() {
+	public void clear() {
 		this.queue.clear();
 		this.queuedBytes = 0;
 		this.largestQueued = 0;

@@ -4,11 +4,12 @@ package dev.presence.websocket;
  * What the Phoenix protocol needs of the connection it runs on: send an encoded text
  * frame, close with a status and a reason. {@link PhoenixConnection} and everything behind
  * it talk to this, never to the WebSocket API that carries the frames; the servlet
- * transport's implementation is {@link ClientOutbox}, the Reactor Netty one
- * {@link NettyClientTransport}. The handshake's facts (principal,
+ * transport's implementation is {@code ClientOutbox}, the Reactor Netty one
+ * {@code NettyClientTransport}; a transport opens its connections through
+ * {@link PresenceConnections}. The handshake's facts (principal,
  * API key) reach the connection when it is made.
  */
-interface ClientTransport {
+public interface ClientTransport {
 
 	/** Status of a connection closed for breaking a rule (idle, too many pending frames). */
 	int POLICY_VIOLATION = 1008;

@@ -8,7 +8,7 @@ import org.jspecify.annotations.Nullable;
  * A frame on its way to clients, encoded at most once per serializer however many
  * sessions it is sent to.
  */
-final class OutboundFrame {
+public final class OutboundFrame {
 
 	private final PhoenixFrame frame;
 
@@ -40,27 +40,31 @@ final class OutboundFrame {
 	 * A frame encoded for one serializer: the UTF-8 bytes that travel, shared by every
 	 * session it goes to and never changed.
 	 */
-	static final class Encoded {
+	public static final class Encoded {
 
 		private final byte[] utf8;
 
 		private volatile @Nullable Object adapted;
 
-		Encoded(byte[] utf8) {
+		/**
+		 * A frame as the UTF-8 bytes that travel.
+		 * @param utf8 the bytes, never changed afterwards
+		 */
+		public Encoded(byte[] utf8) {
 			this.utf8 = utf8;
 		}
 
 		/**
 		 * The UTF-8 text; callers must not change it.
 		 */
-		byte[] utf8() {
+		public byte[] utf8() {
 			return this.utf8;
 		}
 
 		/**
 		 * Its size as it travels.
 		 */
-		long bytes() {
+		public long bytes() {
 			return this.utf8.length;
 		}
 
@@ -71,7 +75,7 @@ final class OutboundFrame {
 		 * @param type the form's type
 		 * @param adapter makes the form from the UTF-8 bytes
 		 */
-		<T> T adapted(Class<T> type, Function<byte[], T> adapter) {
+		public <T> T adapted(Class<T> type, Function<byte[], T> adapter) {
 			Object adapted = this.adapted;
 			if (type.isInstance(adapted)) {
 				return type.cast(adapted);

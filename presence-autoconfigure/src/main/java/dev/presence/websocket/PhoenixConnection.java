@@ -36,7 +36,7 @@ import tools.jackson.databind.JsonNode;
  * {@code system} message or a close with a reason. Presence pushes are handled by
  * {@link ChannelTracking}.
  */
-final class PhoenixConnection {
+public final class PhoenixConnection {
 
 	private static final Log logger = LogFactory.getLog(PhoenixConnection.class);
 
@@ -112,7 +112,7 @@ final class PhoenixConnection {
 	/**
 	 * Take a text frame, or a part of one, from the client.
 	 */
-	void receive(String text, boolean last) {
+	public void receive(String text, boolean last) {
 		this.lastReceivedNanos = System.nanoTime();
 		int maxFrame = this.services.limits().maxFrameBytes();
 		long bytes = this.partialBytes + utf8Length(text);
@@ -165,7 +165,11 @@ final class PhoenixConnection {
 		return bytes;
 	}
 
-	void rejectOversizedFrame() {
+	/**
+	 * Close the connection for a message larger than the maximum frame size, which the
+	 * transport found while assembling it.
+	 */
+	public void rejectOversizedFrame() {
 		this.services.monitor().frameRejected("frame-too-large");
 		close(ClientTransport.TOO_BIG, "frame larger than the maximum frame size");
 	}
@@ -201,7 +205,7 @@ final class PhoenixConnection {
 	/**
 	 * Take a binary frame: presence never uses one.
 	 */
-	void receiveBinary() {
+	public void receiveBinary() {
 		this.lastReceivedNanos = System.nanoTime();
 		enqueue(() -> {
 			this.services.monitor().frameRejected("binary");

@@ -4,6 +4,7 @@ import java.security.Principal;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.Executor;
 import java.util.concurrent.TimeUnit;
 
 import org.apache.commons.logging.Log;
@@ -11,12 +12,14 @@ import org.apache.commons.logging.LogFactory;
 import org.jspecify.annotations.Nullable;
 
 import dev.presence.core.LogValues;
+import dev.presence.engine.PresenceMonitor;
 import tools.jackson.databind.json.JsonMapper;
 
 /**
  * The presence connections of this node, whatever transport carries them: the servlet
- * WebSocket endpoint ({@link PresenceWebSocketHandler}) and the Reactor Netty server
- * ({@link NettyPresenceServer}) both open and close their connections here, so the
+ * WebSocket endpoint ({@link dev.presence.websocket.servlet.PresenceWebSocketHandler}) and
+ * the Reactor Netty server ({@link dev.presence.websocket.netty.NettyPresenceServer}) both
+ * open and close their connections here, so the
  * connection limit, the idle timeout and the counts that metrics and health report hold
  * for the node as a whole.
  * <p>
@@ -88,7 +91,7 @@ public final class PresenceConnections {
 	 * @param vsn the parameter's value, or {@code null} when the client sent none
 	 * @return the serializer, or {@code null} for a version this server does not speak
 	 */
-	@Nullable PhoenixSerializer serializer(@Nullable String vsn) {
+	public @Nullable PhoenixSerializer serializer(@Nullable String vsn) {
 		String version = (vsn != null) ? vsn : V1JsonSerializer.VERSION;
 		String major = version.contains(".") ? version.substring(0, version.indexOf('.')) : version;
 		for (PhoenixSerializer serializer : this.serializers) {
@@ -103,17 +106,40 @@ public final class PresenceConnections {
 	 * The answer, as a JSON body, to a handshake whose {@code vsn} this server does not
 	 * speak.
 	 */
-	static String unsupportedVersionError() {
+	public static String unsupportedVersionError() {
 		return "{\"error\":\"unsupported serializer version (vsn), use 1.0.0 or 2.0.0\"}";
 	}
 
-	/** What a transport needs to know to hold a client's backlog within the limits. */
-	long sendTimeLimitNanos() {
+	/**
+	 * The send time limit, which a transport holds each client's writes to.
+	 * @return nanoseconds
+	 */
+	public long sendTimeLimitNanos() {
 		return this.sendTimeLimitNanos;
 	}
 
-	int sendBufferSize() {
+	/**
+	 * The send buffer size, which bounds each client's {@link ClientBacklog}.
+	 * @return bytes
+	 */
+	public int sendBufferSize() {
 		return this.sendBufferSize;
+	}
+
+	/**
+	 * Told about slow clients and refused frames.
+	 * @return the monitor
+	 */
+	public PresenceMonitor monitor() {
+		return this.services.monitor();
+	}
+
+	/**
+	 * Where a transport may run short work off its own threads (closing a client).
+	 * @return the executor
+	 */
+	public Executor executor() {
+		return this.services.executor();
 	}
 
 	ConnectionServices services() {
@@ -123,7 +149,7 @@ public final class PresenceConnections {
 	/**
 	 * The open connection a transport knows by this id.
 	 */
-	@Nullable PhoenixConnection get(String id) {
+	public @Nullable PhoenixConnection get(String id) {
 		return this.connections.get(id);
 	}
 
@@ -136,7 +162,7 @@ public final class PresenceConnections {
 	 * @param apiKey the {@code apikey} query parameter, if any
 	 * @return the connection, or {@code null} when the node is full
 	 */
-	@Nullable PhoenixConnection open(ClientTransport transport, PhoenixSerializer serializer,
+	public @Nullable PhoenixConnection open(ClientTransport transport, PhoenixSerializer serializer,
 			@Nullable Principal principal, @Nullable String apiKey) {
 		if (this.connections.size() >= this.maxConnections) {
 			this.services.monitor().frameRejected("too-many-connections");
@@ -157,7 +183,7 @@ public final class PresenceConnections {
 	 * @param id the transport's id of the connection
 	 * @param how how it closed, for the log
 	 */
-	void closed(String id, Object how) {
+	public void closed(String id, Object how) {
 		PhoenixConnection connection = this.connections.remove(id);
 		if (connection != null) {
 			if (logger.isDebugEnabled()) {

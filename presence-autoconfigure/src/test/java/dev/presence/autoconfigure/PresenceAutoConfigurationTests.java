@@ -26,9 +26,9 @@ import dev.presence.engine.PresenceTopics;
 import dev.presence.memory.InMemoryPresenceStore;
 import dev.presence.redis.RedisPresenceStore;
 import dev.presence.store.PresenceStore;
-import dev.presence.websocket.NettyPresenceServer;
 import dev.presence.websocket.PresenceConnections;
-import dev.presence.websocket.PresenceWebSocketHandler;
+import dev.presence.websocket.netty.NettyPresenceServer;
+import dev.presence.websocket.servlet.PresenceWebSocketHandler;
 
 import static org.assertj.core.api.Assertions.assertThat;
 

@@ -19,7 +19,6 @@ import dev.presence.test.PhoenixSocket.PresenceView;
 import dev.presence.test.PresencePort;
 import dev.presence.test.PresenceTestApplication;
 import dev.presence.test.RawWebSocket;
-import dev.presence.websocket.PresenceConnections;
 import tools.jackson.databind.JsonNode;
 
 import static org.assertj.core.api.Assertions.assertThat;

@@ -1,4 +1,4 @@
-package dev.presence.websocket;
+package dev.presence.websocket.servlet;
 
 import java.io.IOException;
 import java.lang.invoke.MethodHandle;
@@ -17,6 +17,8 @@ import org.jspecify.annotations.Nullable;
 import org.springframework.web.socket.TextMessage;
 import org.springframework.web.socket.WebSocketSession;
 import org.springframework.web.socket.adapter.NativeWebSocketSession;
+
+import dev.presence.websocket.OutboundFrame;
 
 /**
  * Writes encoded text frames to one WebSocket session, blocking until each is written.

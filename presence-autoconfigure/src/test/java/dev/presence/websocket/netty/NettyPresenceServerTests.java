@@ -1,4 +1,4 @@
-package dev.presence.websocket;
+package dev.presence.websocket.netty;
 
 import java.io.IOException;
 import java.net.InetSocketAddress;
@@ -19,6 +19,7 @@ import dev.presence.core.PresenceService;
 import dev.presence.test.PhoenixSocket;
 import dev.presence.test.PresenceTestApplication;
 import dev.presence.test.TestTransport;
+import dev.presence.websocket.PresenceConnections;
 
 import static org.assertj.core.api.Assertions.assertThat;
 

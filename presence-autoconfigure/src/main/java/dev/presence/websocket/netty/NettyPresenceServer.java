@@ -1,4 +1,4 @@
-package dev.presence.websocket;
+package dev.presence.websocket.netty;
 
 import java.net.InetSocketAddress;
 import java.net.URI;
@@ -35,6 +35,11 @@ import reactor.netty.http.server.WebsocketServerSpec;
 import reactor.netty.http.websocket.WebsocketInbound;
 import reactor.netty.http.websocket.WebsocketOutbound;
 import reactor.netty.resources.LoopResources;
+
+import dev.presence.websocket.ClientTransport;
+import dev.presence.websocket.PhoenixConnection;
+import dev.presence.websocket.PhoenixSerializer;
+import dev.presence.websocket.PresenceConnections;
 
 /**
  * The Reactor Netty transport: a WebSocket server of its own, on
@@ -197,10 +202,9 @@ public final class NettyPresenceServer implements SmartLifecycle {
 			@Nullable String apiKey) {
 		Connection[] connection = new Connection[1];
 		in.withConnection((opened) -> connection[0] = opened);
-		ConnectionServices services = this.connections.services();
 		NettyClientTransport transport = new NettyClientTransport("netty-" + this.ids.incrementAndGet(),
 				connection[0].channel(), out, this.connections.sendBufferSize(), this.connections.sendTimeLimitNanos(),
-				services.monitor());
+				this.connections.monitor());
 		connection[0].addHandlerLast("presence-writability", transport.writabilityHandler());
 		this.open.add(transport);
 		PhoenixConnection phoenix = this.connections.open(transport, serializer, null, apiKey);

@@ -1,4 +1,4 @@
-package dev.presence.websocket;
+package dev.presence.websocket.netty;
 
 import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
@@ -19,6 +19,10 @@ import org.jspecify.annotations.Nullable;
 import reactor.netty.http.websocket.WebsocketOutbound;
 
 import dev.presence.engine.PresenceMonitor;
+import dev.presence.websocket.ClientBacklog;
+import dev.presence.websocket.ClientTransport;
+import dev.presence.websocket.OutboundFrame;
+import dev.presence.websocket.PhoenixConnection;
 
 /**
  * The Reactor Netty transport of one client ({@link ClientTransport}). Frames are queued

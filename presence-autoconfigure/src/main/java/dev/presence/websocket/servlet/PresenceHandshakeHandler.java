@@ -1,4 +1,4 @@
-package dev.presence.websocket;
+package dev.presence.websocket.servlet;
 
 import java.security.Principal;
 import java.util.Collections;

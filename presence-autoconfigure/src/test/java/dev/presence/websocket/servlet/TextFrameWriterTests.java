@@ -1,4 +1,4 @@
-package dev.presence.websocket;
+package dev.presence.websocket.servlet;
 
 import org.apache.tomcat.websocket.WsSession;
 import org.junit.jupiter.api.Test;

@@ -1,4 +1,4 @@
-package dev.presence.websocket;
+package dev.presence.websocket.servlet;
 
 import java.io.IOException;
 import java.net.InetSocketAddress;
@@ -26,6 +26,8 @@ import org.springframework.web.socket.WebSocketMessage;
 import org.springframework.web.socket.WebSocketSession;
 
 import dev.presence.engine.PresenceMonitor;
+import dev.presence.websocket.ClientTransport;
+import dev.presence.websocket.OutboundFrame;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;

@@ -1,4 +1,4 @@
-package dev.presence.websocket;
+package dev.presence.websocket.servlet;
 
 import java.io.IOException;
 import java.util.concurrent.Executor;
@@ -9,6 +9,9 @@ import org.springframework.web.socket.CloseStatus;
 import org.springframework.web.socket.WebSocketSession;
 
 import dev.presence.engine.PresenceMonitor;
+import dev.presence.websocket.ClientBacklog;
+import dev.presence.websocket.ClientTransport;
+import dev.presence.websocket.OutboundFrame;
 
 /**
  * The servlet transport of one client ({@link ClientTransport}): what is on its way to

@@ -1,4 +1,4 @@
-package dev.presence.websocket;
+package dev.presence.websocket.servlet;
 
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.ThreadPoolExecutor;
@@ -17,6 +17,10 @@ import org.springframework.web.socket.WebSocketMessage;
 import org.springframework.web.socket.WebSocketSession;
 import org.springframework.web.socket.adapter.NativeWebSocketSession;
 import org.springframework.web.util.UriComponentsBuilder;
+
+import dev.presence.websocket.PhoenixConnection;
+import dev.presence.websocket.PhoenixSerializer;
+import dev.presence.websocket.PresenceConnections;
 
 /**
  * The servlet transport: the WebSocket endpoint on the application's own port that the
@@ -70,9 +74,8 @@ public final class PresenceWebSocketHandler implements WebSocketHandler, Disposa
 			// Tomcat: a blocked write gives up after the send time limit instead of its 20 s default
 			container.getUserProperties().put(BLOCKING_SEND_TIMEOUT, TimeUnit.NANOSECONDS.toMillis(sendTimeLimitNanos));
 		}
-		ConnectionServices services = this.connections.services();
-		ClientOutbox outbox = new ClientOutbox(session, this.sendPool, services.executor(),
-				this.connections.sendBufferSize(), sendTimeLimitNanos, services.monitor());
+		ClientOutbox outbox = new ClientOutbox(session, this.sendPool, this.connections.executor(),
+				this.connections.sendBufferSize(), sendTimeLimitNanos, this.connections.monitor());
 		String apiKey = (session.getUri() != null)
 				? UriComponentsBuilder.fromUri(session.getUri()).build().getQueryParams().getFirst("apikey") : null;
 		this.connections.open(outbox, serializer, session.getPrincipal(), apiKey);

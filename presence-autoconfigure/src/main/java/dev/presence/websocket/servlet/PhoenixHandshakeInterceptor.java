@@ -1,4 +1,4 @@
-package dev.presence.websocket;
+package dev.presence.websocket.servlet;
 
 import java.nio.charset.StandardCharsets;
 import java.util.Map;
@@ -11,6 +11,9 @@ import org.springframework.http.server.ServerHttpResponse;
 import org.springframework.web.socket.WebSocketHandler;
 import org.springframework.web.socket.server.HandshakeInterceptor;
 import org.springframework.web.util.UriComponentsBuilder;
+
+import dev.presence.websocket.PhoenixSerializer;
+import dev.presence.websocket.PresenceConnections;
 
 /**
  * Chooses the serializer from the {@code vsn} query parameter (docs/protocol.md §1.3): none

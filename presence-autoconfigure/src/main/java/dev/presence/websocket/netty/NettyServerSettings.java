@@ -1,4 +1,4 @@
-package dev.presence.websocket;
+package dev.presence.websocket.netty;
 
 import java.time.Duration;
 import java.util.List;
