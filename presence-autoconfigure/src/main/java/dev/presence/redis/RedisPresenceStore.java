@@ -248,9 +248,6 @@ public final class RedisPresenceStore implements PresenceStore, SmartLifecycle {
 
 	private static final Log logger = LogFactory.getLog(RedisPresenceStore.class);
 
-	/** The most entries one {@code reassert.lua} call carries. */
-	private static final int REASSERT_BATCH = 512;
-
 	private static final int CLAIM_TIMEOUTS = 3;
 
 	/**
@@ -268,9 +265,6 @@ public final class RedisPresenceStore implements PresenceStore, SmartLifecycle {
 	/** The least time between two topology reads this node asks for itself. */
 	private static final Duration TOPOLOGY_INTERVAL = Duration.ofMillis(250);
 
-	/** How long after a failed reconciliation of a topic the next one starts. */
-	private static final Duration RECONCILE_DELAY = Duration.ofSeconds(1);
-
 	private final AbstractRedisClient client;
 
 	private final String nodeId;
@@ -287,7 +281,6 @@ public final class RedisPresenceStore implements PresenceStore, SmartLifecycle {
 
 	private final RedisScript snapshotScript = RedisScript.load("snapshot");
 
-	private final RedisScript reassertScript = RedisScript.load("reassert");
 
 	private final RedisScript reapScript = RedisScript.load("reap");
 
@@ -298,6 +291,8 @@ public final class RedisPresenceStore implements PresenceStore, SmartLifecycle {
 	private final RedisPresenceHeartbeat heartbeat;
 
 	private final RedisPresenceReaper reaper;
+
+	private final RedisPresenceReassertion reassertion;
 
 	private final RedisRetry retry;
 
@@ -408,6 +403,11 @@ public final class RedisPresenceStore implements PresenceStore, SmartLifecycle {
 		this.retry = new RedisRetry(mutationTimeout, ATTEMPT_CHECK_INTERVAL, this::followTopology);
 		this.reaper = new RedisPresenceReaper(nodeId, nodeTimeout.multipliedBy(CLAIM_TIMEOUTS), this.keyTimeToLive,
 				this.reapScript, RedisPresenceStore::newEpoch, monitor);
+		this.reassertion = new RedisPresenceReassertion(nodeId, this.keyTimeToLive, this.owned,
+				this.subscriptions::isSubscribed, RedisPresenceStore::newEpoch, () -> {
+					Connections connections = this.connections;
+					return (connections != null) ? connections.async : null;
+				});
 	}
 
 	/**
@@ -456,7 +456,7 @@ public final class RedisPresenceStore implements PresenceStore, SmartLifecycle {
 					// the client is told the put failed, yet it may have run: own what the client
 					// has, and make Redis agree once it can
 					this.owned.undoPut(topic, entry.ref(), replacedRef, replacedJson);
-					reconcile(topic, 0);
+					this.reassertion.reconcile(topic, 0);
 				}
 			});
 		return sequence.thenAccept((seq) -> {
@@ -499,7 +499,7 @@ public final class RedisPresenceStore implements PresenceStore, SmartLifecycle {
 			.whenComplete((seq, ex) -> {
 				if (ex != null) {
 					// the node owns the entry no more: Redis drops it once it can
-					reconcile(topic, 0);
+					this.reassertion.reconcile(topic, 0);
 				}
 			});
 		return sequence.thenAccept((seq) -> {
@@ -566,119 +566,7 @@ public final class RedisPresenceStore implements PresenceStore, SmartLifecycle {
 	 * @return a future of the number of entries added back or removed
 	 */
 	CompletableFuture<Long> reassert(List<String> topics, String reason) {
-		return reassert(topics, null, reason);
-	}
-
-	/**
-	 * Re-assert some topics, and renew the history of those that went backwards.
-	 * @param topics the topics
-	 * @param wentBack for each topic that went backwards, the epoch and the highest
-	 * sequence number seen in it, or {@code null}
-	 * @param reason why, for the log
-	 * @return a future of the number of entries added back or removed
-	 */
-	private CompletableFuture<Long> reassert(List<String> topics,
-			@Nullable Map<String, TopicHistory> wentBack, String reason) {
-		Connections connections = this.connections;
-		if (connections == null || topics.isEmpty()) {
-			return CompletableFuture.completedFuture(0L);
-		}
-		List<CompletableFuture<Long>> reasserts = new ArrayList<>(topics.size());
-		for (String topic : topics) {
-			TopicHistory seen = (wentBack != null) ? wentBack.get(topic) : null;
-			reasserts.add(RedisScript.withScriptReloaded((eval) -> reassert(connections, topic, seen, eval)));
-		}
-		return CompletableFuture.allOf(reasserts.toArray(CompletableFuture[]::new)).handle((done, ex) -> {
-			long changed = reasserts.stream()
-				.filter((reasserted) -> !reasserted.isCompletedExceptionally())
-				.mapToLong(CompletableFuture::join)
-				.sum();
-			if (ex != null) {
-				logger.warn("Node '" + this.nodeId + "' could not re-assert all its presences (" + reason
-						+ "), trying again every " + RECONCILE_DELAY.toMillis() + "ms: " + ex);
-				for (int i = 0; i < topics.size(); i++) {
-					if (reasserts.get(i).isCompletedExceptionally()) {
-						String topic = topics.get(i);
-						RedisTimer.schedule(() -> reconcile(topic, 1), RECONCILE_DELAY.toMillis());
-					}
-				}
-			}
-			if (changed > 0) {
-				logger.info("Node '" + this.nodeId + "' re-asserted " + changed + " presence(s) in " + topics.size()
-						+ " topic(s): " + reason);
-			}
-			return changed;
-		});
-	}
-
-	private CompletableFuture<Long> reassert(Connections connections, String topic, @Nullable TopicHistory wentBack,
-			boolean eval) {
-		return reassert(connections, topic, wentBack, wentBack != null || this.subscriptions.isSubscribed(topic), eval);
-	}
-
-	/**
-	 * Dispatch the re-assert of a topic.
-	 * @param always whether to dispatch it even when the node owns nothing in the topic,
-	 * to remove the node's entries that Redis still holds
-	 */
-	private CompletableFuture<Long> reassert(Connections connections, String topic, @Nullable TopicHistory wentBack,
-			boolean always, boolean eval) {
-		String[] keys = TopicKeys.of(topic).scriptKeys();
-		return this.owned.reassert(topic, (refsAndJson) -> {
-			List<CompletableFuture<Long>> calls = new ArrayList<>();
-			// the node's entries that Redis holds but the node no longer owns can only be
-			// told apart when one call carries every entry it owns
-			boolean complete = refsAndJson.size() <= 2 * REASSERT_BATCH;
-			int from = 0;
-			do {
-				int to = Math.min(refsAndJson.size(), from + 2 * REASSERT_BATCH);
-				List<String> batch = refsAndJson.subList(from, to);
-				String[] args = new String[6 + batch.size()];
-				args[0] = this.nodeId;
-				args[1] = this.keyTimeToLive;
-				args[2] = newEpoch();
-				args[3] = complete ? "1" : "";
-				args[4] = (wentBack != null && from == 0) ? wentBack.epoch() : "";
-				args[5] = (wentBack != null) ? Long.toString(wentBack.sequence()) : "0";
-				for (int i = 0; i < batch.size(); i++) {
-					args[6 + i] = batch.get(i);
-				}
-				calls.add(eval ? this.reassertScript.eval(connections.async, ScriptOutputType.INTEGER, keys, args)
-						: this.reassertScript.evalsha(connections.async, ScriptOutputType.INTEGER, keys, args));
-				from = to;
-			}
-			while (from < refsAndJson.size());
-			return CompletableFuture.allOf(calls.toArray(CompletableFuture[]::new))
-				.thenApply((done) -> calls.stream().mapToLong(CompletableFuture::join).sum());
-		}, always, CompletableFuture.completedFuture(0L));
-	}
-
-	/**
-	 * Make Redis hold what this node owns in a topic after a change or a re-assert failed,
-	 * trying again every second until it succeeds or the store stops.
-	 */
-	private void reconcile(String topic, int attempt) {
-		Connections connections = this.connections;
-		if (connections == null) {
-			return;
-		}
-		RedisScript.withScriptReloaded((eval) -> reassert(connections, topic, null, true, eval))
-			.whenComplete((changed, ex) -> {
-				if (ex == null) {
-					if (changed > 0) {
-						logger.info("Node '" + this.nodeId + "' made Redis agree with its " + changed
-								+ " presence change(s) in topic " + LogValues.quote(topic) + " after a change failed");
-					}
-				}
-				else {
-					if (attempt == 0) {
-						logger.warn("Node '" + this.nodeId + "' cannot yet make Redis agree with its presences in topic "
-								+ LogValues.quote(topic) + ", trying again every " + RECONCILE_DELAY.toMillis() + "ms: "
-								+ ex);
-					}
-					RedisTimer.schedule(() -> reconcile(topic, attempt + 1), RECONCILE_DELAY.toMillis());
-				}
-			});
+		return this.reassertion.reassert(topics, null, reason);
 	}
 
 	/**
@@ -790,7 +678,7 @@ public final class RedisPresenceStore implements PresenceStore, SmartLifecycle {
 		try {
 			CompletableFuture
 				.allOf(this.putScript.load(connections.async), this.removeScript.load(connections.async),
-						this.snapshotScript.load(connections.async), this.reassertScript.load(connections.async),
+						this.snapshotScript.load(connections.async), this.reassertion.script().load(connections.async),
 						this.reapScript.load(connections.async))
 				.get(timeout.toMillis(), TimeUnit.MILLISECONDS);
 		}
@@ -954,7 +842,8 @@ public final class RedisPresenceStore implements PresenceStore, SmartLifecycle {
 
 		@Override
 		public void historiesWentBack(Map<String, TopicHistory> seen) {
-			reassert(List.copyOf(seen.keySet()), seen, "Redis went back in the topic's history");
+			RedisPresenceStore.this.reassertion.reassert(List.copyOf(seen.keySet()), seen,
+					"Redis went back in the topic's history");
 		}
 
 		@Override
