@@ -7,6 +7,7 @@ import java.util.concurrent.TimeUnit;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.Channel;
+import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.handler.codec.http.websocketx.BinaryWebSocketFrame;
@@ -153,6 +154,13 @@ final class NettyClientTransport implements ClientTransport {
 		if (wrote) {
 			this.channel.flush();
 		}
+	}
+
+	/**
+	 * Completed once the channel is closed.
+	 */
+	ChannelFuture closeFuture() {
+		return this.channel.closeFuture();
 	}
 
 	@Override

@@ -4,15 +4,18 @@ import java.net.InetSocketAddress;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.IntConsumer;
 import java.util.regex.Pattern;
 
+import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelOption;
 import io.netty.channel.WriteBufferWaterMark;
 import io.netty.handler.codec.http.HttpHeaderNames;
@@ -140,8 +143,19 @@ public final class NettyPresenceServer implements SmartLifecycle {
 		this.server = null;
 		this.loops = null;
 		Duration timeout = this.settings.shutdownTimeout();
+		long deadline = System.nanoTime() + timeout.toNanos();
+		List<ChannelFuture> closing = new ArrayList<>();
 		for (NettyClientTransport transport : this.open) {
 			transport.close(ClientTransport.GOING_AWAY, "server shutting down");
+			closing.add(transport.closeFuture());
+		}
+		// the close frames go out before the server and its event loops go away
+		for (ChannelFuture closed : closing) {
+			long left = deadline - System.nanoTime();
+			if (left <= 0 || !closed.awaitUninterruptibly(left, TimeUnit.NANOSECONDS)) {
+				logger.debug("Presence server stopping with connections still closing");
+				break;
+			}
 		}
 		try {
 			server.disposeNow(timeout);
