@@ -126,8 +126,16 @@ public final class NettyPresenceServer implements SmartLifecycle {
 		if (this.settings.address() != null) {
 			server = server.host(this.settings.address());
 		}
+		try {
+			this.server = server.bindNow();
+		}
+		catch (RuntimeException ex) {
+			loops.dispose();
+			throw new IllegalStateException("The presence WebSocket server could not listen on "
+					+ ((this.settings.address() != null) ? this.settings.address() + ":" : "port ")
+					+ this.settings.port() + " (presence.server.port)", ex);
+		}
 		this.loops = loops;
-		this.server = server.bindNow();
 		this.listening.accept(getPort());
 		logger.info("Presence WebSocket server (Reactor Netty) listening on port " + getPort() + " at "
 				+ this.settings.path());

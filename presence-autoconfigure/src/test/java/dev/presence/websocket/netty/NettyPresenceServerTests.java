@@ -2,6 +2,7 @@ package dev.presence.websocket.netty;
 
 import java.io.IOException;
 import java.net.InetSocketAddress;
+import java.net.ServerSocket;
 import java.net.Socket;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -22,6 +23,7 @@ import dev.presence.test.TestTransport;
 import dev.presence.websocket.PresenceConnections;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.catchThrowable;
 
 /**
  * What is particular to the Reactor Netty transport: it serves presence in place of the
@@ -105,6 +107,16 @@ class NettyPresenceServerTests {
 			// nothing sent: the server ends the connection (a read past the 10 s timeout would throw)
 			assertThat(socket.getInputStream().read()).isEqualTo(-1);
 			assertThat(Duration.ofNanos(System.nanoTime() - start)).isLessThan(Duration.ofSeconds(5));
+		}
+	}
+
+	@Test
+	void portInUseFailsTheStartSayingWhichPortAndProperty() throws IOException {
+		try (ServerSocket taken = new ServerSocket(0)) {
+			Throwable failure = catchThrowable(
+					() -> start(WebApplicationType.NONE, "presence.server.port=" + taken.getLocalPort()));
+			assertThat(failure).hasStackTraceContaining("could not listen on port " + taken.getLocalPort())
+				.hasStackTraceContaining("presence.server.port");
 		}
 	}
 
