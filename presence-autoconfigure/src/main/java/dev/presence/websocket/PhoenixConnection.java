@@ -110,6 +110,16 @@ public final class PhoenixConnection {
 	}
 
 	/**
+	 * Take a whole text message that the transport assembled itself and already held to
+	 * the maximum frame size (see {@link #rejectOversizedFrame()}), so its size is not
+	 * counted again.
+	 */
+	public void receiveMessage(String text) {
+		this.lastReceivedNanos = System.nanoTime();
+		receive(text);
+	}
+
+	/**
 	 * Take a text frame, or a part of one, from the client.
 	 */
 	public void receive(String text, boolean last) {

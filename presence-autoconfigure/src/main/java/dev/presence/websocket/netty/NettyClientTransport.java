@@ -200,7 +200,8 @@ final class NettyClientTransport implements ClientTransport {
 	/**
 	 * Assembles a client's frames into the messages the protocol reads: a fragmented text
 	 * message is gathered (within the maximum frame size) before it is decoded, so a
-	 * character split between fragments arrives whole. Used by one event loop at a time.
+	 * character split between fragments arrives whole. The size of a message is checked
+	 * here, on its bytes, once. Used by one event loop at a time.
 	 */
 	static final class FrameAssembler {
 
@@ -227,11 +228,14 @@ final class NettyClientTransport implements ClientTransport {
 				this.binary = false;
 				this.discarding = false;
 				this.partialLength = 0;
-				if (last) {
-					this.connection.receive(frame.content().toString(StandardCharsets.UTF_8), true);
+				if (!last) {
+					append(frame.content());
+				}
+				else if (frame.content().readableBytes() > this.maxFrameBytes) {
+					this.connection.rejectOversizedFrame();
 				}
 				else {
-					append(frame.content());
+					this.connection.receiveMessage(frame.content().toString(StandardCharsets.UTF_8));
 				}
 			}
 			else if (frame instanceof BinaryWebSocketFrame) {
@@ -256,7 +260,7 @@ final class NettyClientTransport implements ClientTransport {
 						String text = new String(this.partial, 0, this.partialLength, StandardCharsets.UTF_8);
 						this.partial = null;
 						this.partialLength = 0;
-						this.connection.receive(text, true);
+						this.connection.receiveMessage(text);
 					}
 				}
 			}
