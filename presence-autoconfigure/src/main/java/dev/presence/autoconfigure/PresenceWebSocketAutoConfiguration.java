@@ -167,8 +167,7 @@ public final class PresenceWebSocketAutoConfiguration {
 			return new NettyPresenceServer(connections,
 					new NettyServerSettings(server.getAddress(), (port != null) ? port : 0, properties.getEndpoint(),
 							properties.getAllowedOrigins(), properties.getCompression().isEnabled(),
-							Math.toIntExact(properties.getLimits().getMaxFrameSize().toBytes()),
-							server.getShutdownTimeout(), properties.getLimits().getIdleTimeout()),
+							server.getShutdownTimeout()),
 					(listening) -> publishPort(environment, listening));
 		}
 

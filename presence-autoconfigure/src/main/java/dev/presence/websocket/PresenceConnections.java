@@ -1,6 +1,7 @@
 package dev.presence.websocket;
 
 import java.security.Principal;
+import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
@@ -124,6 +125,23 @@ public final class PresenceConnections {
 	 */
 	public int sendBufferSize() {
 		return this.sendBufferSize;
+	}
+
+	/**
+	 * The largest message a client may send, which a transport that assembles messages
+	 * itself holds them to.
+	 * @return bytes
+	 */
+	public int maxFrameBytes() {
+		return this.services.limits().maxFrameBytes();
+	}
+
+	/**
+	 * How long a connection may stay silent; zero for ever.
+	 * @return the idle timeout
+	 */
+	public Duration idleTimeout() {
+		return Duration.ofNanos(this.idleTimeoutNanos);
 	}
 
 	/**

@@ -75,6 +75,8 @@ public final class NettyPresenceServer implements SmartLifecycle {
 
 	private final List<Pattern> allowedOrigins;
 
+	private final WebsocketServerSpec webSocketSpec;
+
 	private final IntConsumer listening;
 
 	private final Set<NettyClientTransport> open = ConcurrentHashMap.newKeySet();
@@ -96,6 +98,11 @@ public final class NettyPresenceServer implements SmartLifecycle {
 		this.settings = settings;
 		this.listening = listening;
 		this.allowedOrigins = settings.allowedOrigins().stream().map(NettyPresenceServer::originPattern).toList();
+		this.webSocketSpec = WebsocketServerSpec.builder()
+			.compress(settings.compression())
+			// within twice the limit the protocol closes with its own reason; past it, Netty does
+			.maxFramePayloadLength((int) Math.min(Integer.MAX_VALUE, 2L * connections.maxFrameBytes()))
+			.build();
 	}
 
 	/**
@@ -119,9 +126,10 @@ public final class NettyPresenceServer implements SmartLifecycle {
 			.port(this.settings.port())
 			.childOption(ChannelOption.WRITE_BUFFER_WATER_MARK, new WriteBufferWaterMark(32 * 1024, 64 * 1024))
 			.handle(this::handle);
-		if (!this.settings.idleTimeout().isZero() && !this.settings.idleTimeout().isNegative()) {
+		Duration idleTimeout = this.connections.idleTimeout();
+		if (!idleTimeout.isZero() && !idleTimeout.isNegative()) {
 			// a connection that never sends its request (or its upgrade) is closed
-			server = server.idleTimeout(this.settings.idleTimeout());
+			server = server.idleTimeout(idleTimeout);
 		}
 		if (this.settings.address() != null) {
 			server = server.host(this.settings.address());
@@ -204,12 +212,7 @@ public final class NettyPresenceServer implements SmartLifecycle {
 					PresenceConnections.unsupportedVersionError());
 		}
 		String apiKey = parameter(query, "apikey");
-		WebsocketServerSpec spec = WebsocketServerSpec.builder()
-			.compress(this.settings.compression())
-			// within twice the limit the protocol closes with its own reason; past it, Netty does
-			.maxFramePayloadLength((int) Math.min(Integer.MAX_VALUE, 2L * this.settings.maxFrameBytes()))
-			.build();
-		return response.sendWebsocket((in, out) -> serve(in, out, serializer, apiKey), spec);
+		return response.sendWebsocket((in, out) -> serve(in, out, serializer, apiKey), this.webSocketSpec);
 	}
 
 	private static Mono<Void> refuse(HttpServerResponse response, HttpResponseStatus status, String contentType,
@@ -235,7 +238,7 @@ public final class NettyPresenceServer implements SmartLifecycle {
 			return in.receiveFrames().then();
 		}
 		NettyClientTransport.FrameAssembler assembler = new NettyClientTransport.FrameAssembler(phoenix,
-				this.settings.maxFrameBytes());
+				this.connections.maxFrameBytes());
 		AtomicReference<Object> how = new AtomicReference<>("connection lost");
 		in.receiveCloseStatus().subscribe(how::set);
 		return in.receiveFrames().doOnNext(assembler::accept).then().doFinally((signal) -> {

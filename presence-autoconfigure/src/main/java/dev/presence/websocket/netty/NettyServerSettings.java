@@ -14,13 +14,10 @@ import org.jspecify.annotations.Nullable;
  * @param allowedOrigins the origins a handshake is accepted from (patterns as in Spring's
  * CORS support); empty accepts any
  * @param compression whether to accept {@code permessage-deflate} when a client offers it
- * @param maxFrameBytes the largest message a client may send, in bytes
  * @param shutdownTimeout how long stopping may wait for connections to close
- * @param idleTimeout how long a connection may stay silent before its upgrade (a
- * WebSocket's silence afterwards is the protocol's to judge)
  */
 public record NettyServerSettings(@Nullable String address, int port, String path, List<String> allowedOrigins,
-		boolean compression, int maxFrameBytes, Duration shutdownTimeout, Duration idleTimeout) {
+		boolean compression, Duration shutdownTimeout) {
 
 	public NettyServerSettings {
 		allowedOrigins = List.copyOf(allowedOrigins);
