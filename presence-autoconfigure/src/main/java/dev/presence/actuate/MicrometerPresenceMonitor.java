@@ -18,6 +18,7 @@ import dev.presence.engine.PresenceMonitor;
  * <caption>Meters</caption>
  * <tr><th>meter</th><th>type</th><th>records</th></tr>
  * <tr><td>{@code presence.diffs.sent}</td><td>counter</td><td>diff frames written to members</td></tr>
+ * <tr><td>{@code presence.broadcasts.sent}</td><td>counter</td><td>broadcast frames written to members</td></tr>
  * <tr><td>{@code presence.frames.rejected}</td><td>counter, tag {@code reason}</td><td>client frames refused</td></tr>
  * <tr><td>{@code presence.clients.slow.closed}</td><td>counter</td><td>clients closed for not keeping up</td></tr>
  * <tr><td>{@code presence.resyncs}</td><td>counter</td><td>replicas resynchronised from a snapshot</td></tr>
@@ -30,6 +31,8 @@ public class MicrometerPresenceMonitor implements PresenceMonitor {
 	private final MeterRegistry registry;
 
 	private final Counter diffsSent;
+
+	private final Counter broadcastsSent;
 
 	private final Counter slowClientsClosed;
 
@@ -46,6 +49,9 @@ public class MicrometerPresenceMonitor implements PresenceMonitor {
 	public MicrometerPresenceMonitor(MeterRegistry registry) {
 		Assert.notNull(registry, "'registry' must not be null");
 		this.registry = registry;
+		this.broadcastsSent = Counter.builder("presence.broadcasts.sent")
+			.description("Broadcast frames sent to clients")
+			.register(registry);
 		this.diffsSent = Counter.builder("presence.diffs.sent")
 			.description("Presence diff frames sent to clients")
 			.baseUnit("frames")
@@ -67,6 +73,11 @@ public class MicrometerPresenceMonitor implements PresenceMonitor {
 	@Override
 	public void diffSent(String topic, int frames) {
 		this.diffsSent.increment(frames);
+	}
+
+	@Override
+	public void broadcastSent(String topic, int frames) {
+		this.broadcastsSent.increment(frames);
 	}
 
 	@Override

@@ -11,7 +11,9 @@ import org.springframework.context.ApplicationEventPublisher;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Import;
 
+import dev.presence.core.BroadcastService;
 import dev.presence.core.PresenceService;
+import dev.presence.engine.DefaultBroadcastService;
 import dev.presence.engine.DefaultPresenceService;
 import dev.presence.engine.PresenceEventPublisher;
 import dev.presence.engine.PresenceExecutors;
@@ -70,6 +72,12 @@ public final class PresenceAutoConfiguration {
 	@ConditionalOnMissingBean(PresenceService.class)
 	DefaultPresenceService presenceService(PresenceTopics topics, PresenceProperties properties) {
 		return new DefaultPresenceService(topics, properties.getTimeout());
+	}
+
+	@Bean
+	@ConditionalOnMissingBean(BroadcastService.class)
+	DefaultBroadcastService broadcastService(PresenceTopics topics) {
+		return new DefaultBroadcastService(topics);
 	}
 
 }

@@ -414,6 +414,19 @@ public class PresenceProperties {
 		 */
 		private DataSize sendBufferSize = DataSize.ofMegabytes(1);
 
+		/**
+		 * Maximum number of broadcasts one connection may send per second, over all its
+		 * channels; past it the channel is closed with the system message "Too many
+		 * messages per second".
+		 */
+		private int maxBroadcastsPerSecond = 100;
+
+		/**
+		 * Maximum size of one broadcast's payload (JSON or binary); a larger one is
+		 * refused with an error reply and not sent.
+		 */
+		private DataSize maxBroadcastPayloadSize = DataSize.ofKilobytes(256);
+
 		public DataSize getMaxFrameSize() {
 			return this.maxFrameSize;
 		}
@@ -550,6 +563,22 @@ public class PresenceProperties {
 			this.sendBufferSize = sendBufferSize;
 		}
 
+		public int getMaxBroadcastsPerSecond() {
+			return this.maxBroadcastsPerSecond;
+		}
+
+		public void setMaxBroadcastsPerSecond(int maxBroadcastsPerSecond) {
+			this.maxBroadcastsPerSecond = maxBroadcastsPerSecond;
+		}
+
+		public DataSize getMaxBroadcastPayloadSize() {
+			return this.maxBroadcastPayloadSize;
+		}
+
+		public void setMaxBroadcastPayloadSize(DataSize maxBroadcastPayloadSize) {
+			this.maxBroadcastPayloadSize = maxBroadcastPayloadSize;
+		}
+
 	}
 
 	/**
@@ -653,6 +682,12 @@ public class PresenceProperties {
 		 */
 		private int queueCapacity = 10_000;
 
+		/**
+		 * Whether to publish a ClientBroadcastEvent for every broadcast a client sends,
+		 * on the node it is connected to.
+		 */
+		private boolean clientBroadcasts = false;
+
 		public boolean isEnabled() {
 			return this.enabled;
 		}
@@ -667,6 +702,14 @@ public class PresenceProperties {
 
 		public void setQueueCapacity(int queueCapacity) {
 			this.queueCapacity = queueCapacity;
+		}
+
+		public boolean isClientBroadcasts() {
+			return this.clientBroadcasts;
+		}
+
+		public void setClientBroadcasts(boolean clientBroadcasts) {
+			this.clientBroadcasts = clientBroadcasts;
 		}
 
 	}

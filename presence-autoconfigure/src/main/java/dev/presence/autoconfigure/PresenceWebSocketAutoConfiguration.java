@@ -4,6 +4,7 @@ import java.time.Clock;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.function.Consumer;
 
 import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.boot.autoconfigure.AutoConfiguration;
@@ -26,6 +27,8 @@ import org.springframework.util.unit.DataSize;
 import org.springframework.web.socket.config.annotation.EnableWebSocket;
 import org.springframework.web.socket.config.annotation.WebSocketConfigurer;
 
+import dev.presence.core.ClientBroadcastEvent;
+import dev.presence.engine.PresenceEventPublisher;
 import dev.presence.engine.PresenceExecutors;
 import dev.presence.engine.PresenceMonitor;
 import dev.presence.engine.PresenceTopics;
@@ -85,19 +88,25 @@ public final class PresenceWebSocketAutoConfiguration {
 	@ConditionalOnMissingBean
 	PresenceConnections presenceConnections(PresenceTopics topics, PresenceExecutors executors,
 			PresenceProperties properties, ObjectProvider<PresenceMonitor> monitor,
-			PresenceAuthenticator authenticator, PresenceAuthorizer authorizer, PresenceKeyBinding keyBinding) {
+			PresenceAuthenticator authenticator, PresenceAuthorizer authorizer, PresenceKeyBinding keyBinding,
+			PresenceEventPublisher eventPublisher) {
 		PresenceProperties.Limits limits = properties.getLimits();
 		ChannelLimits channelLimits = new ChannelLimits(Math.toIntExact(limits.getMaxFrameSize().toBytes()),
 				Math.toIntExact(limits.getMaxStateSize().toBytes()), limits.getMaxChannelsPerConnection(),
 				limits.getMaxTopicLength(), limits.getMaxPendingFrames(), limits.getMaxJoinsPerSecond(),
 				limits.getMaxPresencesPerTopic(),
 				limits.getTrackCoalesceWindow(), limits.getMaxPresenceMessages(), limits.getPresenceMessageWindow(),
-				Math.toIntExact(limits.getMaxStateSizePerConnection().toBytes()));
+				Math.toIntExact(limits.getMaxStateSizePerConnection().toBytes()), limits.getMaxBroadcastsPerSecond(),
+				Math.toIntExact(limits.getMaxBroadcastPayloadSize().toBytes()));
+		PresenceProperties.Events events = properties.getEvents();
+		Consumer<ClientBroadcastEvent> broadcastReceived = (events.isEnabled() && events.isClientBroadcasts())
+				? eventPublisher::publish : (event) -> {
+				};
 		return new PresenceConnections(new PresenceEndpointSettings(topics, JsonMapper.builder().build(),
 				channelLimits, limits.getMaxConnections(), limits.getSendTimeLimit(),
 				Math.toIntExact(limits.getSendBufferSize().toBytes()), properties.getBatchWindow(),
 				executors.dispatch(), executors.scheduler(), monitor.getIfAvailable(() -> PresenceMonitor.NONE),
-				authenticator, authorizer, keyBinding, limits.getIdleTimeout(), Clock.systemUTC()));
+				authenticator, authorizer, keyBinding, limits.getIdleTimeout(), Clock.systemUTC(), broadcastReceived));
 	}
 
 	/**

@@ -20,6 +20,14 @@ public interface PresenceMonitor {
 	}
 
 	/**
+	 * A broadcast to a topic was sent to the local members allowed to receive it.
+	 * @param topic the topic
+	 * @param frames the number of frames written, one per member
+	 */
+	default void broadcastSent(String topic, int frames) {
+	}
+
+	/**
 	 * A change made on this node reached this node's replica of its topic.
 	 * @param topic the topic
 	 * @param nanos the time from the store call to the change being applied, in nanoseconds

@@ -15,6 +15,7 @@ import org.apache.commons.logging.LogFactory;
 import org.jspecify.annotations.Nullable;
 import org.springframework.util.Assert;
 
+import dev.presence.core.BroadcastPayload;
 import dev.presence.core.LogValues;
 import dev.presence.core.Presence;
 import dev.presence.core.PresenceCount;
@@ -23,6 +24,7 @@ import dev.presence.core.PresenceState;
 import dev.presence.store.PresenceEntry;
 import dev.presence.store.PresenceSnapshot;
 import dev.presence.store.PresenceStore;
+import dev.presence.store.TopicBroadcast;
 
 /**
  * The topics this node follows and the presences it writes: one {@link TopicReplica} per
@@ -304,6 +306,20 @@ public final class PresenceTopics {
 		// application let it go, and the store drops it with this node's heartbeat
 		this.owned.remove(presence.ref());
 		return this.store.remove(topic, presence.ref());
+	}
+
+	/**
+	 * Send a broadcast to every member of a topic, on every node.
+	 * @param topic the store topic
+	 * @param event the event
+	 * @param payload the payload
+	 * @param sender the sending channel, left out by the members; {@code null} when every
+	 * member receives it
+	 * @return a future completed once the store published it
+	 */
+	public CompletableFuture<Void> broadcast(String topic, String event, BroadcastPayload payload,
+			@Nullable String sender) {
+		return this.store.broadcast(new TopicBroadcast(topic, event, payload, this.nodeId, sender));
 	}
 
 	/**

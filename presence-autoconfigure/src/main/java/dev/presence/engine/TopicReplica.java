@@ -32,6 +32,7 @@ import dev.presence.store.PresenceEntry;
 import dev.presence.store.PresenceSnapshot;
 import dev.presence.store.PresenceStore;
 import dev.presence.store.PresenceStore.PresenceChangeListener;
+import dev.presence.store.TopicBroadcast;
 
 /**
  * This node's copy of one topic's presences, kept exact by applying the store's changes
@@ -235,6 +236,27 @@ public final class TopicReplica implements PresenceChangeListener {
 	@Override
 	public void onChange(PresenceChange change) {
 		execute(() -> receive(change));
+	}
+
+	/**
+	 * Hand a broadcast to the listeners, on the topic's serial executor: it takes no part
+	 * in the presence state, so it is not held back while the replica resynchronises.
+	 */
+	@Override
+	public void onBroadcast(TopicBroadcast broadcast) {
+		execute(() -> {
+			if (this.closed) {
+				return;
+			}
+			for (TopicListener listener : this.listeners) {
+				try {
+					listener.onBroadcast(broadcast);
+				}
+				catch (RuntimeException ex) {
+					logger.error("Broadcast listener of " + LogValues.quote(this.topic) + " failed", ex);
+				}
+			}
+		});
 	}
 
 	@Override

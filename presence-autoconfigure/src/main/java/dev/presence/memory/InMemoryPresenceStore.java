@@ -15,6 +15,7 @@ import dev.presence.store.PresenceChange;
 import dev.presence.store.PresenceEntry;
 import dev.presence.store.PresenceSnapshot;
 import dev.presence.store.PresenceStore;
+import dev.presence.store.TopicBroadcast;
 
 /**
  * {@link PresenceStore} held in this JVM: one node only, nothing survives a restart. Each
@@ -90,6 +91,15 @@ public final class InMemoryPresenceStore implements PresenceStore {
 		Topic state = this.topics.get(topic);
 		if (state != null && state.entries.isEmpty()) {
 			this.topics.remove(topic);
+		}
+		return CompletableFuture.completedFuture(null);
+	}
+
+	@Override
+	public CompletableFuture<Void> broadcast(TopicBroadcast broadcast) {
+		PresenceChangeListener listener = this.listeners.get(broadcast.topic());
+		if (listener != null) {
+			listener.onBroadcast(broadcast);
 		}
 		return CompletableFuture.completedFuture(null);
 	}

@@ -2,6 +2,7 @@ package dev.presence.redis;
 
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
+import java.util.Base64;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -14,10 +15,12 @@ import tools.jackson.core.TokenStreamFactory;
 import tools.jackson.core.json.JsonFactory;
 import tools.jackson.databind.json.JsonMapper;
 
+import dev.presence.core.BroadcastPayload;
 import dev.presence.core.Presence;
 import dev.presence.core.PresenceState;
 import dev.presence.store.PresenceChange;
 import dev.presence.store.PresenceEntry;
+import dev.presence.store.TopicBroadcast;
 
 /**
  * The JSON of the entries the store keeps in Redis and of the changes it publishes.
@@ -28,8 +31,16 @@ import dev.presence.store.PresenceEntry;
  * entry is a stored entry with its ref in front, {@code {"r": ref, "k": ...}}. The state is
  * written by Jackson from the state's own bytes and never decoded by the scripts, so what
  * is read back is those bytes, cut out of the text as they are ({@link PresenceState}).
+ * Broadcasts travel on the same channel in a form of their own
+ * ({@link #writeBroadcast(TopicBroadcast)}).
  */
 final class RedisPresenceCodec {
+
+	private static final char BROADCAST = 'B';
+
+	private static final char JSON_PAYLOAD = 'J';
+
+	private static final char BINARY_PAYLOAD = '6';
 
 	private final JsonMapper mapper;
 
@@ -159,6 +170,81 @@ final class RedisPresenceCodec {
 	 * The state as written: the text from its opening brace to its closing one, which
 	 * {@link #writeEntry} wrote from the state's own bytes.
 	 */
+	/**
+	 * Whether a message of a topic's channel is a broadcast rather than a change.
+	 */
+	static boolean isBroadcast(String message) {
+		return !message.isEmpty() && message.charAt(0) == BROADCAST;
+	}
+
+	/**
+	 * Write a broadcast for a topic's channel. It is not JSON, so that its payload travels
+	 * as the text it is, never parsed by a node that only passes it on: {@code B}, then
+	 * the origin node, the sender and the event, each as its length in characters, a colon
+	 * and the text, then {@code J} and the JSON payload, or {@code 6} and the binary
+	 * payload in Base64.
+	 * @param broadcast the broadcast
+	 * @return the message
+	 */
+	String writeBroadcast(TopicBroadcast broadcast) {
+		BroadcastPayload payload = broadcast.payload();
+		String sender = (broadcast.sender() != null) ? broadcast.sender() : "";
+		StringBuilder message = new StringBuilder(payload.size() + 64).append(BROADCAST);
+		appendField(message, broadcast.origin());
+		appendField(message, sender);
+		appendField(message, broadcast.event());
+		if (payload.isBinary()) {
+			message.append(BINARY_PAYLOAD).append(Base64.getEncoder().encodeToString(payload.bytes()));
+		}
+		else {
+			message.append(JSON_PAYLOAD).append(new String(payload.bytes(), StandardCharsets.UTF_8));
+		}
+		return message.toString();
+	}
+
+	/**
+	 * Read a broadcast written by {@link #writeBroadcast(TopicBroadcast)}.
+	 * @param topic the topic of the channel
+	 * @param message the message
+	 * @return the broadcast
+	 * @throws IllegalArgumentException if the message is not a broadcast
+	 */
+	TopicBroadcast readBroadcast(String topic, String message) {
+		int[] at = { 1 };
+		String origin = readField(message, at);
+		String sender = readField(message, at);
+		String event = readField(message, at);
+		if (at[0] >= message.length()) {
+			throw new IllegalArgumentException("A broadcast without a payload");
+		}
+		char kind = message.charAt(at[0]);
+		String text = message.substring(at[0] + 1);
+		BroadcastPayload payload = switch (kind) {
+			case JSON_PAYLOAD -> BroadcastPayload.ofJson(text.getBytes(StandardCharsets.UTF_8));
+			case BINARY_PAYLOAD -> BroadcastPayload.ofBinary(Base64.getDecoder().decode(text));
+			default -> throw new IllegalArgumentException("A broadcast payload of unknown kind '" + kind + "'");
+		};
+		return new TopicBroadcast(topic, event, payload, origin, sender.isEmpty() ? null : sender);
+	}
+
+	private static void appendField(StringBuilder message, String field) {
+		message.append(field.length()).append(':').append(field);
+	}
+
+	private static String readField(String message, int[] at) {
+		int colon = message.indexOf(':', at[0]);
+		if (colon < 0) {
+			throw new IllegalArgumentException("A broadcast field without its length");
+		}
+		int length = Integer.parseInt(message, at[0], colon, 10);
+		int end = colon + 1 + length;
+		if (length < 0 || end > message.length()) {
+			throw new IllegalArgumentException("A broadcast field longer than the message");
+		}
+		at[0] = end;
+		return message.substring(colon + 1, end);
+	}
+
 	private static PresenceState state(JsonParser parser, JsonToken value, String text) {
 		if (value != JsonToken.START_OBJECT) {
 			throw new IllegalArgumentException("Expected the state to be an object but got " + value);

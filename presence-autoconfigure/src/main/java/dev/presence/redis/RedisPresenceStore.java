@@ -44,6 +44,7 @@ import dev.presence.engine.PresenceMonitor;
 import dev.presence.store.PresenceEntry;
 import dev.presence.store.PresenceSnapshot;
 import dev.presence.store.PresenceStore;
+import dev.presence.store.TopicBroadcast;
 
 /**
  * {@link PresenceStore} on Redis or Redis Cluster, through Lettuce's async API: every
@@ -540,6 +541,22 @@ public final class RedisPresenceStore implements PresenceStore, SmartLifecycle {
 			}
 		}
 		return new PresenceSnapshot(topic, epoch, sequence, entries);
+	}
+
+	/**
+	 * Publish a broadcast with one {@code SPUBLISH} on the topic's channel, the channel
+	 * its changes travel on; on a Redis Cluster it goes to the master that owns the
+	 * channel's slot. Broadcasts of one topic published from one thread keep their order:
+	 * they go out on the same connection. Not retried: a broadcast is fire-and-forget.
+	 */
+	@Override
+	public CompletableFuture<Void> broadcast(TopicBroadcast broadcast) {
+		Assert.notNull(broadcast, "'broadcast' must not be null");
+		Connections connections = running();
+		String message = this.codec.writeBroadcast(broadcast);
+		return bounded(connections.async.spublish(TopicKeys.of(broadcast.topic()).channel(), message)
+			.toCompletableFuture(), connections).thenAccept((receivers) -> {
+			});
 	}
 
 	@Override

@@ -20,6 +20,7 @@ import org.jspecify.annotations.Nullable;
 
 import dev.presence.core.LogValues;
 import dev.presence.store.PresenceChange;
+import dev.presence.store.TopicBroadcast;
 import dev.presence.store.PresenceStore.PresenceChangeListener;
 
 /**
@@ -197,6 +198,10 @@ final class RedisPresenceSubscriptions extends RedisPubSubAdapter<String, String
 		if (subscription == null) {
 			return;
 		}
+		if (RedisPresenceCodec.isBroadcast(message)) {
+			broadcast(subscription, channel, message);
+			return;
+		}
 		PresenceChange change;
 		try {
 			change = this.codec.readChange(subscription.topic, message);
@@ -227,6 +232,24 @@ final class RedisPresenceSubscriptions extends RedisPubSubAdapter<String, String
 		catch (RuntimeException ex) {
 			logger.error("Listener of topic " + LogValues.quote(subscription.topic) + " failed on change "
 					+ change.sequence(), ex);
+		}
+	}
+
+	private void broadcast(Subscription subscription, String channel, String message) {
+		TopicBroadcast broadcast;
+		try {
+			broadcast = this.codec.readBroadcast(subscription.topic, message);
+		}
+		catch (RuntimeException ex) {
+			logger.warn("Ignoring malformed broadcast on channel " + LogValues.quote(channel) + ": "
+					+ LogValues.quote(ex.getMessage()));
+			return;
+		}
+		try {
+			subscription.listener.onBroadcast(broadcast);
+		}
+		catch (RuntimeException ex) {
+			logger.error("Listener of topic " + LogValues.quote(subscription.topic) + " failed on a broadcast", ex);
 		}
 	}
 

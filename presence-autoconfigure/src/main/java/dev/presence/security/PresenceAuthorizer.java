@@ -5,7 +5,7 @@ import java.util.Map;
 import org.jspecify.annotations.Nullable;
 
 /**
- * Decides who may join which topic and track what. Denials reach the client as a join
+ * Decides who may join which topic, track what, and send and receive broadcasts. Denials reach the client as a join
  * error with a readable reason, or as an error reply to the track.
  */
 public interface PresenceAuthorizer {
@@ -28,6 +28,31 @@ public interface PresenceAuthorizer {
 	 * @return {@code true} to allow
 	 */
 	default boolean canTrack(PresenceIdentity identity, String topic, String key, Map<String, @Nullable Object> state) {
+		return true;
+	}
+
+	/**
+	 * Whether a client may send broadcasts to a topic it joined. Asked when it joins and
+	 * again when it refreshes its token; a client that may not is answered with an error
+	 * reply to each broadcast.
+	 * @param identity who asks
+	 * @param topic the topic
+	 * @param privateChannel whether it is a private channel
+	 * @return {@code true} to allow; the default allows every client that may join
+	 */
+	default boolean canSendBroadcast(PresenceIdentity identity, String topic, boolean privateChannel) {
+		return true;
+	}
+
+	/**
+	 * Whether a client receives the broadcasts of a topic it joined. Asked when it joins
+	 * and again when it refreshes its token.
+	 * @param identity who asks
+	 * @param topic the topic
+	 * @param privateChannel whether it is a private channel
+	 * @return {@code true} to allow; the default allows every client that may join
+	 */
+	default boolean canReceiveBroadcasts(PresenceIdentity identity, String topic, boolean privateChannel) {
 		return true;
 	}
 

@@ -59,6 +59,16 @@ public interface PresenceStore {
 	CompletableFuture<Void> unsubscribe(String topic);
 
 	/**
+	 * Publish a broadcast to every subscriber of its topic, on every node (this one
+	 * included), in the order broadcasts of one topic are published from one thread. It
+	 * takes no sequence number and is not stored: a subscriber that misses it does not
+	 * see it later.
+	 * @param broadcast the broadcast
+	 * @return a future that completes once the broadcast is published
+	 */
+	CompletableFuture<Void> broadcast(TopicBroadcast broadcast);
+
+	/**
 	 * Receives the changes of subscribed topics.
 	 */
 	interface PresenceChangeListener {
@@ -74,6 +84,13 @@ public interface PresenceStore {
 		 * or the store lost its data): the listener must resynchronise from a snapshot.
 		 */
 		void onSubscriptionLost();
+
+		/**
+		 * A broadcast to the topic was published.
+		 * @param broadcast the broadcast
+		 */
+		default void onBroadcast(TopicBroadcast broadcast) {
+		}
 
 	}
 

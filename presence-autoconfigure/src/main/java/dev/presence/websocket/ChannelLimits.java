@@ -19,8 +19,12 @@ import java.time.Duration;
  * @param presenceMessageWindow the window of that count
  * @param maxConnectionStateBytes maximum total size of the presence states one
  * connection tracks over all its channels, in bytes of JSON
+ * @param maxBroadcastsPerSecond maximum number of broadcasts one connection may send per
+ * second, over all its channels
+ * @param maxBroadcastPayloadBytes maximum size of one broadcast's payload, in bytes
  */
 public record ChannelLimits(int maxFrameBytes, int maxStateBytes, int maxChannels, int maxTopicLength,
 		int maxPendingFrames, int maxJoinsPerSecond, int maxPresencesPerTopic, Duration trackCoalesceWindow,
-		int maxPresenceMessages, Duration presenceMessageWindow, int maxConnectionStateBytes) {
+		int maxPresenceMessages, Duration presenceMessageWindow, int maxConnectionStateBytes,
+		int maxBroadcastsPerSecond, int maxBroadcastPayloadBytes) {
 }

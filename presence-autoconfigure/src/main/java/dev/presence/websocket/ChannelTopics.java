@@ -12,16 +12,18 @@ import java.util.concurrent.TimeUnit;
 
 import org.jspecify.annotations.Nullable;
 
+import dev.presence.core.BroadcastPayload;
 import dev.presence.core.Presence;
 import dev.presence.engine.PresenceDiff;
 import dev.presence.engine.PresenceMonitor;
 import dev.presence.engine.TopicListener;
 import dev.presence.engine.TopicReplica;
+import dev.presence.store.TopicBroadcast;
 import tools.jackson.databind.JsonNode;
 
 /**
  * The channels of this node joined to each followed topic, and the fan-out of the topic's
- * diffs to them.
+ * diffs and broadcasts to them.
  * <p>
  * A change to a quiet topic (nothing sent in the last batch window) is sent at once; while
  * a topic is busy, its changes are merged into one {@code presence_diff} sent at the end
@@ -189,6 +191,41 @@ final class ChannelTopics {
 			this.joins.clear();
 			this.leaves.clear();
 			send(merged);
+		}
+
+		/**
+		 * Send a broadcast to the members allowed to receive it, leaving out its sender:
+		 * encoded once per serializer (a binary payload once, for the members of version
+		 * 2.0.0 only, which alone can read it).
+		 */
+		@Override
+		public void onBroadcast(TopicBroadcast broadcast) {
+			if (this.channels.isEmpty()) {
+				return;
+			}
+			String topic = PhoenixChannel.wireTopic(this.replica.topic());
+			BroadcastPayload payload = broadcast.payload();
+			OutboundFrame frame;
+			if (payload.isBinary()) {
+				byte[] binary = BinaryBroadcastFrames.encodeBroadcast(topic, broadcast.event(), payload);
+				if (binary == null) {
+					// its topic is longer than a binary frame can name: no client could have sent it
+					return;
+				}
+				frame = OutboundFrame.binaryForV2(binary);
+			}
+			else {
+				frame = new OutboundFrame(ChannelTopics.this.messages.broadcast(topic, broadcast.event(), payload));
+			}
+			String sender = broadcast.sender();
+			int sent = 0;
+			for (PhoenixChannel channel : this.channels) {
+				if (channel.broadcastReceiveAllowed() && (sender == null || !sender.equals(channel.senderId()))) {
+					channel.connection().send(frame);
+					sent++;
+				}
+			}
+			ChannelTopics.this.monitor.broadcastSent(this.replica.topic(), sent);
 		}
 
 		private void send(PresenceDiff diff) {

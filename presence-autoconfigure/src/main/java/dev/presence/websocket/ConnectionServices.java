@@ -3,7 +3,9 @@ package dev.presence.websocket;
 import java.time.Clock;
 import java.util.concurrent.Executor;
 import java.util.concurrent.ScheduledExecutorService;
+import java.util.function.Consumer;
 
+import dev.presence.core.ClientBroadcastEvent;
 import dev.presence.engine.PresenceMonitor;
 import dev.presence.engine.PresenceTopics;
 import dev.presence.security.PresenceAuthenticator;
@@ -23,9 +25,10 @@ import dev.presence.security.PresenceAuthorizer;
  * @param authorizer decides joins and tracks
  * @param keyBinding how presence keys are bound to identities
  * @param clock the wall clock that credentials expire by
+ * @param broadcastReceived told about every broadcast a client sent and this node published
  */
 record ConnectionServices(PresenceTopics topics, ChannelTopics channelTopics, PhoenixMessages messages,
 		ChannelLimits limits, Executor executor, ScheduledExecutorService scheduler, PresenceMonitor monitor,
 		PresenceAuthenticator authenticator, PresenceAuthorizer authorizer, PresenceKeyBinding keyBinding,
-		Clock clock) {
+		Clock clock, Consumer<ClientBroadcastEvent> broadcastReceived) {
 }

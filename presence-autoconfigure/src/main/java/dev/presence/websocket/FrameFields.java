@@ -1,5 +1,10 @@
 package dev.presence.websocket;
 
+import java.nio.ByteBuffer;
+import java.nio.charset.CharacterCodingException;
+import java.nio.charset.CodingErrorAction;
+import java.nio.charset.StandardCharsets;
+
 import org.jspecify.annotations.Nullable;
 
 import tools.jackson.core.JacksonException;
@@ -49,6 +54,40 @@ final class FrameFields {
 		catch (JacksonException ex) {
 			throw new PhoenixProtocolException("malformed frame: not JSON", null, null);
 		}
+	}
+
+	/**
+	 * Check a JSON value that arrived as bytes (a binary broadcast's payload) as a text
+	 * frame's payload is checked: strict UTF-8, one JSON value, valid Unicode, readable
+	 * numbers.
+	 * @return the bytes as they came
+	 * @throws PhoenixProtocolException when they are not
+	 */
+	static byte[] checkedJson(JsonMapper mapper, TokenStreamFactory parsers, byte[] utf8, @Nullable String ref,
+			@Nullable String topic) {
+		String text;
+		try {
+			text = StandardCharsets.UTF_8.newDecoder()
+				.onMalformedInput(CodingErrorAction.REPORT)
+				.onUnmappableCharacter(CodingErrorAction.REPORT)
+				.decode(ByteBuffer.wrap(utf8))
+				.toString();
+		}
+		catch (CharacterCodingException ex) {
+			throw new PhoenixProtocolException("malformed frame: a JSON payload that is not UTF-8", ref, topic);
+		}
+		JsonNode value;
+		try {
+			value = parse(mapper, parsers, text);
+		}
+		catch (PhoenixProtocolException ex) {
+			throw new PhoenixProtocolException(ex.getMessage(), ref, topic);
+		}
+		String invalid = firstInvalid(value);
+		if (invalid != null) {
+			throw new PhoenixProtocolException("malformed frame: " + invalid, ref, topic);
+		}
+		return utf8;
 	}
 
 	static PhoenixFrame frame(JsonNode joinRef, JsonNode ref, JsonNode topic, JsonNode event, JsonNode payload) {

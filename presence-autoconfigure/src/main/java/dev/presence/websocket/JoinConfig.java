@@ -19,8 +19,13 @@ import tools.jackson.databind.JsonNode;
  * @param presenceEnabled whether the client wants {@code presence_state} and diffs
  * @param privateChannel whether the client asked for a private channel
  * @param postgresChanges whether the client asked for postgres changes
+ * @param broadcastSelf whether the client wants its own broadcasts
+ * ({@code config.broadcast.self})
+ * @param broadcastAck whether the client wants each broadcast acknowledged
+ * ({@code config.broadcast.ack})
  */
-record JoinConfig(@Nullable String key, @Nullable String accessToken, boolean presenceEnabled, boolean privateChannel, boolean postgresChanges) {
+record JoinConfig(@Nullable String key, @Nullable String accessToken, boolean presenceEnabled,
+		boolean privateChannel, boolean postgresChanges, boolean broadcastSelf, boolean broadcastAck) {
 
 	static JoinConfig from(JsonNode payload) {
 		JsonNode config = payload.path("config");
@@ -35,7 +40,9 @@ record JoinConfig(@Nullable String key, @Nullable String accessToken, boolean pr
 		boolean postgresChanges = postgres.isArray() && !postgres.isEmpty();
 		JsonNode token = payload.path("access_token");
 		String accessToken = (token.isString() && !token.asString().isEmpty()) ? token.asString() : null;
-		return new JoinConfig(key, accessToken, enabled, privateChannel, postgresChanges);
+		JsonNode broadcast = config.path("broadcast");
+		return new JoinConfig(key, accessToken, enabled, privateChannel, postgresChanges,
+				flexibleBoolean(broadcast.path("self")), flexibleBoolean(broadcast.path("ack")));
 	}
 
 	private static @Nullable String presenceKey(JsonNode key) {

@@ -6,11 +6,12 @@ import org.jspecify.annotations.Nullable;
 
 /**
  * A frame on its way to clients, encoded at most once per serializer however many
- * sessions it is sent to.
+ * sessions it is sent to: a text frame of either version, or a binary frame that only
+ * clients of version 2.0.0 read.
  */
 public final class OutboundFrame {
 
-	private final PhoenixFrame frame;
+	private final @Nullable PhoenixFrame frame;
 
 	private volatile @Nullable Encoded v1;
 
@@ -20,10 +21,29 @@ public final class OutboundFrame {
 		this.frame = frame;
 	}
 
-	Encoded encodedFor(PhoenixSerializer serializer) {
+	private OutboundFrame(Encoded binaryV2) {
+		this.frame = null;
+		this.v2 = binaryV2;
+	}
+
+	/**
+	 * A binary frame for clients of version 2.0.0; clients of 1.0.0 are not sent it.
+	 */
+	static OutboundFrame binaryForV2(byte[] bytes) {
+		return new OutboundFrame(new Encoded(bytes, true));
+	}
+
+	/**
+	 * The frame as a serializer's clients receive it, or {@code null} when they cannot
+	 * receive it.
+	 */
+	@Nullable Encoded encodedFor(PhoenixSerializer serializer) {
 		boolean first = V1JsonSerializer.VERSION.equals(serializer.version());
 		Encoded encoded = first ? this.v1 : this.v2;
 		if (encoded == null) {
+			if (this.frame == null) {
+				return null;
+			}
 			// two threads may both encode; the results are equal, so either may win
 			encoded = new Encoded(serializer.encodeUtf8(this.frame));
 			if (first) {
@@ -37,28 +57,49 @@ public final class OutboundFrame {
 	}
 
 	/**
-	 * A frame encoded for one serializer: the UTF-8 bytes that travel, shared by every
-	 * session it goes to and never changed.
+	 * A frame encoded for one serializer: the bytes that travel (the UTF-8 text of a text
+	 * frame, or a binary frame's data), shared by every session it goes to and never
+	 * changed.
 	 */
 	public static final class Encoded {
 
 		private final byte[] utf8;
 
+		private final boolean binary;
+
 		private volatile @Nullable Object adapted;
 
 		/**
-		 * A frame as the UTF-8 bytes that travel.
+		 * A text frame as the UTF-8 bytes that travel.
 		 * @param utf8 the bytes, never changed afterwards
 		 */
 		public Encoded(byte[] utf8) {
-			this.utf8 = utf8;
+			this(utf8, false);
 		}
 
 		/**
-		 * The UTF-8 text; callers must not change it.
+		 * A frame as the bytes that travel.
+		 * @param bytes the bytes, never changed afterwards
+		 * @param binary whether it is a binary frame rather than a text frame
+		 */
+		public Encoded(byte[] bytes, boolean binary) {
+			this.utf8 = bytes;
+			this.binary = binary;
+		}
+
+		/**
+		 * The bytes: UTF-8 text, or binary data when {@link #binary()}; callers must not
+		 * change them.
 		 */
 		public byte[] utf8() {
 			return this.utf8;
+		}
+
+		/**
+		 * Whether this goes as a binary frame rather than a text frame.
+		 */
+		public boolean binary() {
+			return this.binary;
 		}
 
 		/**

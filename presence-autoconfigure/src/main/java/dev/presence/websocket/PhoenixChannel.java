@@ -39,6 +39,18 @@ final class PhoenixChannel {
 
 	private volatile boolean closed;
 
+	private final boolean broadcastSelf;
+
+	private final boolean broadcastAck;
+
+	// what the authorizer allowed at the join or the last token refresh
+	private volatile boolean broadcastSendAllowed;
+
+	private volatile boolean broadcastReceiveAllowed;
+
+	// made on the channel's first broadcast; read by the topic's fan-out
+	private volatile @Nullable String senderId;
+
 	// the fields below are touched only by the connection's frame handling
 	private @Nullable PresenceState pendingState;
 
@@ -49,7 +61,10 @@ final class PhoenixChannel {
 	private final FixedWindowCounter presenceMessages;
 
 	PhoenixChannel(PhoenixConnection connection, String topic, boolean privateChannel, String joinRef, String key,
-			PresenceIdentity identity, boolean presenceEnabled, long presenceMessageWindowNanos) {
+			PresenceIdentity identity, boolean presenceEnabled, long presenceMessageWindowNanos, boolean broadcastSelf,
+			boolean broadcastAck) {
+		this.broadcastSelf = broadcastSelf;
+		this.broadcastAck = broadcastAck;
 		this.presenceMessages = new FixedWindowCounter(presenceMessageWindowNanos);
 		this.connection = connection;
 		this.topic = topic;
@@ -127,6 +142,49 @@ final class PhoenixChannel {
 
 	void replica(TopicReplica replica) {
 		this.replica = replica;
+	}
+
+	/** Whether the client asked for its own broadcasts ({@code config.broadcast.self}). */
+	boolean broadcastSelf() {
+		return this.broadcastSelf;
+	}
+
+	/** Whether the client asked for its broadcasts to be acknowledged. */
+	boolean broadcastAck() {
+		return this.broadcastAck;
+	}
+
+	boolean broadcastSendAllowed() {
+		return this.broadcastSendAllowed;
+	}
+
+	boolean broadcastReceiveAllowed() {
+		return this.broadcastReceiveAllowed;
+	}
+
+	/**
+	 * What the authorizer allows the channel's identity to do with broadcasts.
+	 */
+	void allowBroadcasts(boolean send, boolean receive) {
+		this.broadcastSendAllowed = send;
+		this.broadcastReceiveAllowed = receive;
+	}
+
+	/**
+	 * The id the channel's broadcasts carry so that the members leave them out, unique
+	 * across nodes; {@code null} until the channel first broadcasts.
+	 */
+	@Nullable String senderId() {
+		return this.senderId;
+	}
+
+	void senderId(String senderId) {
+		this.senderId = senderId;
+	}
+
+	/** Whether this is a private channel. */
+	boolean privateChannel() {
+		return !this.topic.equals(this.storeTopic);
 	}
 
 	boolean closed() {

@@ -1,5 +1,7 @@
 package dev.presence.websocket;
 
+import java.io.ByteArrayOutputStream;
+import java.nio.ByteBuffer;
 import java.security.Principal;
 import java.time.Duration;
 import java.time.Instant;
@@ -21,6 +23,7 @@ import dev.presence.core.LogValues;
 import dev.presence.core.Presence;
 import dev.presence.engine.TopicReplica;
 import dev.presence.security.PresenceAuthenticationException;
+import dev.presence.security.PresenceAuthorizer;
 import dev.presence.security.PresenceIdentity;
 import tools.jackson.databind.JsonNode;
 
@@ -34,7 +37,7 @@ import tools.jackson.databind.JsonNode;
  * connection's close runs after everything it sent. Handling never runs on a container
  * or Lettuce thread and never throws: every bad frame gets an error reply, a
  * {@code system} message or a close with a reason. Presence pushes are handled by
- * {@link ChannelTracking}.
+ * {@link ChannelTracking}, broadcasts by {@link ChannelBroadcasts}.
  */
 public final class PhoenixConnection {
 
@@ -52,6 +55,8 @@ public final class PhoenixConnection {
 
 	private final ChannelTracking tracking;
 
+	private final ChannelBroadcasts broadcasts;
+
 	private final @Nullable Principal principal;
 
 	private final @Nullable String apiKey;
@@ -65,6 +70,8 @@ public final class PhoenixConnection {
 
 	// touched only by the container's thread delivering this connection's messages
 	private @Nullable StringBuilder partial;
+
+	private @Nullable ByteArrayOutputStream partialBinary;
 
 	private long partialBytes;
 
@@ -84,6 +91,7 @@ public final class PhoenixConnection {
 		this.principal = principal;
 		this.apiKey = apiKey;
 		this.tracking = new ChannelTracking(this, services);
+		this.broadcasts = new ChannelBroadcasts(this, services);
 	}
 
 	String id() {
@@ -185,9 +193,7 @@ public final class PhoenixConnection {
 	}
 
 	private void receive(String text) {
-		if (this.pending.get() >= this.services.limits().maxPendingFrames()) {
-			this.services.monitor().frameRejected("too-many-pending");
-			close(ClientTransport.POLICY_VIOLATION, "too many frames waiting to be handled");
+		if (tooManyPending()) {
 			return;
 		}
 		PhoenixFrame frame;
@@ -195,12 +201,7 @@ public final class PhoenixConnection {
 			frame = this.serializer.decode(text);
 		}
 		catch (PhoenixProtocolException ex) {
-			enqueue(() -> {
-				this.services.monitor().frameRejected("malformed");
-				String topic = (ex.getTopic() != null) ? ex.getTopic() : PhoenixMessages.PHOENIX_TOPIC;
-				send(this.messages.error(null, ex.getRef(), topic, ex.getMessage()));
-				return DONE;
-			});
+			rejectMalformed(ex);
 			return;
 		}
 		if (PhoenixMessages.PHOENIX_TOPIC.equals(frame.topic()) && "heartbeat".equals(frame.event())) {
@@ -212,17 +213,103 @@ public final class PhoenixConnection {
 		enqueue(() -> handle(frame));
 	}
 
-	/**
-	 * Take a binary frame: presence never uses one.
-	 */
-	public void receiveBinary() {
-		this.lastReceivedNanos = System.nanoTime();
+	private boolean tooManyPending() {
+		if (this.pending.get() >= this.services.limits().maxPendingFrames()) {
+			this.services.monitor().frameRejected("too-many-pending");
+			close(ClientTransport.POLICY_VIOLATION, "too many frames waiting to be handled");
+			return true;
+		}
+		return false;
+	}
+
+	private void rejectMalformed(PhoenixProtocolException ex) {
 		enqueue(() -> {
-			this.services.monitor().frameRejected("binary");
-			send(this.messages.error(null, null, PhoenixMessages.PHOENIX_TOPIC,
-					"binary frames are not supported by this server"));
+			this.services.monitor().frameRejected("malformed");
+			String topic = (ex.getTopic() != null) ? ex.getTopic() : PhoenixMessages.PHOENIX_TOPIC;
+			send(this.messages.error(null, ex.getRef(), topic, ex.getMessage()));
 			return DONE;
 		});
+	}
+
+	/**
+	 * Take a binary frame, or a part of one, from the client.
+	 */
+	public void receiveBinary(ByteBuffer part, boolean last) {
+		this.lastReceivedNanos = System.nanoTime();
+		long bytes = this.partialBytes + part.remaining();
+		if (bytes > this.services.limits().maxFrameBytes()) {
+			this.partialBinary = null;
+			this.partialBytes = 0;
+			rejectOversizedFrame();
+			return;
+		}
+		ByteArrayOutputStream partial = this.partialBinary;
+		if (partial == null && last) {
+			byte[] message = new byte[part.remaining()];
+			part.get(message);
+			receiveBinary(message);
+			return;
+		}
+		if (partial == null) {
+			partial = new ByteArrayOutputStream();
+			this.partialBinary = partial;
+		}
+		byte[] chunk = new byte[part.remaining()];
+		part.get(chunk);
+		partial.writeBytes(chunk);
+		this.partialBytes = bytes;
+		if (last) {
+			this.partialBinary = null;
+			this.partialBytes = 0;
+			receiveBinary(partial.toByteArray());
+		}
+	}
+
+	/**
+	 * Take a whole binary message that the transport assembled itself and already held
+	 * to the maximum frame size.
+	 */
+	public void receiveBinaryMessage(byte[] message) {
+		this.lastReceivedNanos = System.nanoTime();
+		receiveBinary(message);
+	}
+
+	/**
+	 * A binary message: under version 2.0.0 a client's user broadcast push, the one
+	 * binary frame a client sends (docs/protocol.md §1.3); nothing under 1.0.0.
+	 */
+	private void receiveBinary(byte[] message) {
+		if (tooManyPending()) {
+			return;
+		}
+		if (V1JsonSerializer.VERSION.equals(this.serializer.version())) {
+			rejectMalformed(new PhoenixProtocolException(
+					"malformed frame: binary frames are read only under protocol version 2.0.0", null, null));
+			return;
+		}
+		BinaryBroadcastFrames.UserBroadcastPush push;
+		try {
+			push = BinaryBroadcastFrames.decodePush(message, this.messages::checkedJson);
+		}
+		catch (PhoenixProtocolException ex) {
+			rejectMalformed(ex);
+			return;
+		}
+		enqueue(() -> handle(push));
+	}
+
+	private CompletableFuture<Void> handle(BinaryBroadcastFrames.UserBroadcastPush push) {
+		PhoenixChannel channel = this.channels.get(push.topic());
+		if (channel == null) {
+			this.services.monitor().frameRejected("unmatched-topic");
+			send(this.messages.error(null, push.ref(), push.topic(), "unmatched topic"));
+			return DONE;
+		}
+		if (push.joinRef() != null && !push.joinRef().equals(channel.joinRef())) {
+			// for an earlier join of this topic, dropped as every such push is (docs/protocol.md §2.6)
+			return DONE;
+		}
+		return this.broadcasts.send(channel, push.ref(), push.event(), push.payload());
 	}
 
 	/**
@@ -312,6 +399,8 @@ public final class PhoenixConnection {
 				return this.tracking.presence(channel, frame);
 			case "access_token":
 				return refreshToken(channel, frame);
+			case "broadcast":
+				return this.broadcasts.receive(channel, frame);
 			default:
 				this.services.monitor().frameRejected("unknown-event");
 				send(this.messages.error(channel.joinRef(), frame.ref(), frame.topic(),
@@ -394,7 +483,9 @@ public final class PhoenixConnection {
 					+ ex.getMessage());
 		}
 		PhoenixChannel channel = new PhoenixChannel(this, topic, config.privateChannel(), joinRef, key, identity,
-				config.presenceEnabled(), this.services.limits().presenceMessageWindow().toNanos());
+				config.presenceEnabled(), this.services.limits().presenceMessageWindow().toNanos(),
+				config.broadcastSelf(), config.broadcastAck());
+		allowBroadcasts(channel, identity);
 		this.channels.put(topic, channel);
 		scheduleExpiry(channel, identity);
 		CompletableFuture<Void> joined = new CompletableFuture<>();
@@ -458,13 +549,20 @@ public final class PhoenixConnection {
 		catch (PresenceAuthenticationException ex) {
 			return shutDown(channel, ex.getMessage());
 		}
-		if (!this.services.authorizer().canJoin(identity, channel.topic(), !channel.topic().equals(channel.storeTopic()))) {
+		if (!this.services.authorizer().canJoin(identity, channel.topic(), channel.privateChannel())) {
 			return shutDown(channel, "You no longer have permission to read from this Channel topic: "
 					+ PhoenixChannel.channelName(channel.topic()));
 		}
 		channel.identity(identity);
+		allowBroadcasts(channel, identity);
 		scheduleExpiry(channel, identity);
 		return DONE;
+	}
+
+	private void allowBroadcasts(PhoenixChannel channel, PresenceIdentity identity) {
+		PresenceAuthorizer authorizer = this.services.authorizer();
+		channel.allowBroadcasts(authorizer.canSendBroadcast(identity, channel.topic(), channel.privateChannel()),
+				authorizer.canReceiveBroadcasts(identity, channel.topic(), channel.privateChannel()));
 	}
 
 	private void scheduleExpiry(PhoenixChannel channel, PresenceIdentity identity) {
@@ -542,7 +640,10 @@ public final class PhoenixConnection {
 
 	void send(OutboundFrame frame) {
 		if (!this.closed) {
-			this.transport.send(frame.encodedFor(this.serializer));
+			OutboundFrame.Encoded encoded = frame.encodedFor(this.serializer);
+			if (encoded != null) {
+				this.transport.send(encoded);
+			}
 		}
 	}
 

@@ -1,12 +1,15 @@
 package dev.presence.websocket;
 
+import java.nio.charset.StandardCharsets;
 import java.util.List;
 import java.util.Map;
 
 import org.jspecify.annotations.Nullable;
 
+import dev.presence.core.BroadcastPayload;
 import dev.presence.core.Presence;
 import dev.presence.engine.PresenceDiff;
+import tools.jackson.core.TokenStreamFactory;
 import tools.jackson.core.io.JsonStringEncoder;
 import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.json.JsonMapper;
@@ -23,8 +26,11 @@ final class PhoenixMessages {
 
 	private final JsonMapper mapper;
 
+	private final TokenStreamFactory parsers;
+
 	PhoenixMessages(JsonMapper mapper) {
 		this.mapper = mapper;
+		this.parsers = FrameFields.parsers(mapper);
 	}
 
 	JsonMapper mapper() {
@@ -158,6 +164,36 @@ final class PhoenixMessages {
 			appendString(json, presence.previousRef());
 		}
 		json.append('}');
+	}
+
+	/**
+	 * A JSON value of a client's frame (already checked when the frame was read) as the
+	 * UTF-8 bytes that travel on.
+	 */
+	byte[] json(JsonNode value) {
+		return this.mapper.writeValueAsBytes(value);
+	}
+
+	/**
+	 * A JSON value that came as bytes, checked as a frame's payload is.
+	 * @throws PhoenixProtocolException when it is not valid
+	 */
+	byte[] checkedJson(byte[] utf8, @Nullable String ref, @Nullable String topic) {
+		return FrameFields.checkedJson(this.mapper, this.parsers, utf8, ref, topic);
+	}
+
+	/**
+	 * A {@code broadcast} frame as supabase-js receives it: under no join ref and no ref,
+	 * the payload {@code {"type": "broadcast", "event": …, "payload": …}} with the
+	 * broadcast's JSON spliced in as it travelled (docs/protocol.md §4.5).
+	 */
+	PhoenixFrame broadcast(String topic, String event, BroadcastPayload payload) {
+		String json = new String(payload.bytes(), StandardCharsets.UTF_8);
+		StringBuilder text = new StringBuilder(json.length() + event.length() + 48);
+		text.append("{\"type\":\"broadcast\",\"event\":");
+		appendString(text, event);
+		text.append(",\"payload\":").append(json).append('}');
+		return new PhoenixFrame(null, null, topic, "broadcast", raw(text.toString()));
 	}
 
 	private static void appendString(StringBuilder json, String value) {

@@ -57,7 +57,7 @@ public final class PresenceConnections {
 				settings.batchWindow());
 		this.services = new ConnectionServices(settings.topics(), channelTopics, messages, settings.limits(),
 				settings.executor(), settings.scheduler(), settings.monitor(), settings.authenticator(),
-				settings.authorizer(), settings.keyBinding(), settings.clock());
+				settings.authorizer(), settings.keyBinding(), settings.clock(), settings.broadcastReceived());
 		this.serializers = List.of(new V1JsonSerializer(mapper), new V2JsonSerializer(mapper));
 		this.maxConnections = settings.maxConnections();
 		this.idleTimeoutNanos = settings.idleTimeout().toNanos();

@@ -4,7 +4,9 @@ import java.time.Clock;
 import java.time.Duration;
 import java.util.concurrent.Executor;
 import java.util.concurrent.ScheduledExecutorService;
+import java.util.function.Consumer;
 
+import dev.presence.core.ClientBroadcastEvent;
 import dev.presence.engine.PresenceMonitor;
 import dev.presence.engine.PresenceTopics;
 import dev.presence.security.PresenceAuthenticator;
@@ -30,9 +32,12 @@ import tools.jackson.databind.json.JsonMapper;
  * @param keyBinding how presence keys are bound to identities
  * @param idleTimeout time after which a connection that sent nothing is closed
  * @param clock the wall clock that credentials expire by
+ * @param broadcastReceived told about every broadcast a client sent and this node
+ * published (e.g. to publish it as an application event)
  */
 public record PresenceEndpointSettings(PresenceTopics topics, JsonMapper mapper, ChannelLimits limits,
 		int maxConnections, Duration sendTimeLimit, int sendBufferSize, Duration batchWindow, Executor executor,
 		ScheduledExecutorService scheduler, PresenceMonitor monitor, PresenceAuthenticator authenticator,
-		PresenceAuthorizer authorizer, PresenceKeyBinding keyBinding, Duration idleTimeout, Clock clock) {
+		PresenceAuthorizer authorizer, PresenceKeyBinding keyBinding, Duration idleTimeout, Clock clock,
+		Consumer<ClientBroadcastEvent> broadcastReceived) {
 }

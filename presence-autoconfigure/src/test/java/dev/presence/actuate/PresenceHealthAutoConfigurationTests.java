@@ -22,6 +22,7 @@ import dev.presence.store.PresenceEntry;
 import dev.presence.store.PresenceNode;
 import dev.presence.store.PresenceSnapshot;
 import dev.presence.store.PresenceStore;
+import dev.presence.store.TopicBroadcast;
 import dev.presence.test.RedisServer;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -211,6 +212,11 @@ class PresenceHealthAutoConfigurationTests {
 
 		@Override
 		public CompletableFuture<Void> unsubscribe(String topic) {
+			return outcome();
+		}
+
+		@Override
+		public CompletableFuture<Void> broadcast(TopicBroadcast broadcast) {
 			return outcome();
 		}
 

@@ -28,6 +28,7 @@ import dev.presence.store.PresenceChange;
 import dev.presence.store.PresenceEntry;
 import dev.presence.store.PresenceSnapshot;
 import dev.presence.store.PresenceStore;
+import dev.presence.store.TopicBroadcast;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.tuple;
@@ -676,6 +677,12 @@ class TopicReplicaTests {
 		public CompletableFuture<Void> unsubscribe(String topic) {
 			this.calls.add("unsubscribe");
 			this.listener = null;
+			return CompletableFuture.completedFuture(null);
+		}
+
+		@Override
+		public CompletableFuture<Void> broadcast(TopicBroadcast broadcast) {
+			this.calls.add("broadcast");
 			return CompletableFuture.completedFuture(null);
 		}
 

@@ -1,12 +1,16 @@
 package dev.presence.test;
 
+import java.io.ByteArrayOutputStream;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.WebSocket;
 import java.net.http.WebSocketHandshakeException;
 import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Base64;
 import java.util.Collections;
 import java.util.Iterator;
 import java.util.LinkedHashMap;
@@ -57,6 +61,8 @@ public final class PhoenixSocket implements WebSocket.Listener {
 	private final Map<String, PresenceView> views = new LinkedHashMap<>();
 
 	private final StringBuilder partial = new StringBuilder();
+
+	private final ByteArrayOutputStream partialBinary = new ByteArrayOutputStream();
 
 	private final CompletableFuture<Integer> closed = new CompletableFuture<>();
 
@@ -160,11 +166,58 @@ public final class PhoenixSocket implements WebSocket.Listener {
 		return null;
 	}
 
+	/**
+	 * A binary frame: a user broadcast (kind 4) is read into the frame supabase-js makes
+	 * of it, {@code [null, null, topic, "broadcast", {type, event, payload}]}, marked with
+	 * {@code "binaryFrame": true}; a binary payload is given as Base64 text.
+	 */
 	@Override
 	public CompletionStage<?> onBinary(WebSocket webSocket, ByteBuffer data, boolean last) {
-		this.texts.add("<binary>");
+		byte[] bytes = new byte[data.remaining()];
+		data.get(bytes);
+		this.partialBinary.writeBytes(bytes);
+		if (last) {
+			byte[] message = this.partialBinary.toByteArray();
+			this.partialBinary.reset();
+			this.texts.add("<binary>");
+			JsonNode frame = userBroadcast(message);
+			if (frame != null) {
+				this.received.add(frame);
+				synchronized (this.inbox) {
+					this.inbox.add(frame);
+				}
+			}
+		}
 		webSocket.request(1);
 		return null;
+	}
+
+	private static @Nullable JsonNode userBroadcast(byte[] message) {
+		if (message.length < 5 || message[0] != 4) {
+			return null;
+		}
+		int topicLength = message[1] & 0xFF;
+		int eventLength = message[2] & 0xFF;
+		int metadataLength = message[3] & 0xFF;
+		int at = 5;
+		String topic = new String(message, at, topicLength, StandardCharsets.UTF_8);
+		at += topicLength;
+		String event = new String(message, at, eventLength, StandardCharsets.UTF_8);
+		at += eventLength + metadataLength;
+		byte[] body = Arrays.copyOfRange(message, at, message.length);
+		ObjectNode payload = MAPPER.createObjectNode();
+		payload.put("type", "broadcast");
+		payload.put("event", event);
+		if (message[4] == 1) {
+			payload.set("payload", MAPPER.readTree(body));
+		}
+		else {
+			payload.put("payload", Base64.getEncoder().encodeToString(body));
+		}
+		payload.put("binaryFrame", true);
+		ArrayNode frame = MAPPER.createArrayNode();
+		frame.addNull().addNull().add(topic).add("broadcast").add(payload);
+		return frame;
 	}
 
 	@Override

@@ -22,11 +22,14 @@ import org.springframework.context.annotation.Bean;
 import org.springframework.context.event.EventListener;
 import org.springframework.core.annotation.Order;
 
+import dev.presence.core.ClientBroadcastEvent;
 import dev.presence.core.Presence;
 import dev.presence.core.PresenceJoinEvent;
 import dev.presence.core.PresenceLeaveEvent;
 import dev.presence.core.PresenceService;
 import dev.presence.core.PresenceSyncEvent;
+import dev.presence.security.PresenceAuthorizer;
+import dev.presence.security.PresenceIdentity;
 import dev.presence.test.PhoenixSocket;
 import dev.presence.test.PhoenixSocket.Frames;
 import dev.presence.test.PresencePort;
@@ -46,7 +49,8 @@ import static org.assertj.core.api.Assertions.assertThat;
  */
 @SpringBootTest(classes = ProtocolTestSupport.TestApplication.class, webEnvironment = WebEnvironment.RANDOM_PORT,
 		properties = { "presence.store=memory", "presence.limits.max-state-size=1KB",
-				"presence.limits.max-frame-size=64KB" })
+				"presence.limits.max-frame-size=64KB", "presence.limits.max-broadcasts-per-second=20",
+				"presence.limits.max-broadcast-payload-size=4KB", "presence.events.client-broadcasts=true" })
 abstract class ProtocolTestSupport {
 
 	static final JsonMapper MAPPER = JsonMapper.builder().build();
@@ -167,6 +171,18 @@ abstract class ProtocolTestSupport {
 			this.events.add(event);
 		}
 
+		@EventListener
+		void onBroadcast(ClientBroadcastEvent event) {
+			this.events.add(event);
+		}
+
+		List<ClientBroadcastEvent> broadcasts(String topic) {
+			return this.events.stream()
+				.filter((event) -> event instanceof ClientBroadcastEvent broadcast && broadcast.topic().equals(topic))
+				.map(ClientBroadcastEvent.class::cast)
+				.toList();
+		}
+
 		List<Object> of(String topic) {
 			return this.events.stream().filter((event) -> topic.equals(topicOf(event))).toList();
 		}
@@ -222,6 +238,32 @@ abstract class ProtocolTestSupport {
 		@Bean
 		ThrowingListener throwingListener(RecordingListener recordingListener) {
 			return new ThrowingListener(recordingListener);
+		}
+
+		/**
+		 * Public topics only, as by default; no broadcasts from topics named
+		 * {@code …-readonly}, none delivered in topics named {@code …-muted}.
+		 */
+		@Bean
+		PresenceAuthorizer presenceAuthorizer() {
+			return new PresenceAuthorizer() {
+
+				@Override
+				public boolean canJoin(PresenceIdentity identity, String topic, boolean privateChannel) {
+					return !privateChannel;
+				}
+
+				@Override
+				public boolean canSendBroadcast(PresenceIdentity identity, String topic, boolean privateChannel) {
+					return !topic.endsWith("-readonly");
+				}
+
+				@Override
+				public boolean canReceiveBroadcasts(PresenceIdentity identity, String topic, boolean privateChannel) {
+					return !topic.endsWith("-muted");
+				}
+
+			};
 		}
 
 	}

@@ -5,6 +5,7 @@ import java.util.Arrays;
 import java.util.concurrent.TimeUnit;
 
 import io.netty.buffer.ByteBuf;
+import io.netty.buffer.ByteBufUtil;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFuture;
@@ -148,7 +149,9 @@ final class NettyClientTransport implements ClientTransport {
 			}
 			ByteBuf shared = next.adapted(ByteBuf.class,
 					(utf8) -> Unpooled.unreleasableBuffer(Unpooled.wrappedBuffer(utf8)));
-			this.channel.write(new TextWebSocketFrame(shared.duplicate()), this.channel.voidPromise());
+			WebSocketFrame frame = next.binary() ? new BinaryWebSocketFrame(shared.duplicate())
+					: new TextWebSocketFrame(shared.duplicate());
+			this.channel.write(frame, this.channel.voidPromise());
 			wrote = true;
 		}
 		if (wrote) {
@@ -198,7 +201,7 @@ final class NettyClientTransport implements ClientTransport {
 	}
 
 	/**
-	 * Assembles a client's frames into the messages the protocol reads: a fragmented text
+	 * Assembles a client's frames into the messages the protocol reads: a fragmented
 	 * message is gathered (within the maximum frame size) before it is decoded, so a
 	 * character split between fragments arrives whole. The size of a message is checked
 	 * here, on its bytes, once. Used by one event loop at a time.
@@ -224,8 +227,8 @@ final class NettyClientTransport implements ClientTransport {
 
 		void accept(WebSocketFrame frame) {
 			boolean last = frame.isFinalFragment();
-			if (frame instanceof TextWebSocketFrame) {
-				this.binary = false;
+			if (frame instanceof TextWebSocketFrame || frame instanceof BinaryWebSocketFrame) {
+				this.binary = frame instanceof BinaryWebSocketFrame;
 				this.discarding = false;
 				this.partialLength = 0;
 				if (!last) {
@@ -234,33 +237,29 @@ final class NettyClientTransport implements ClientTransport {
 				else if (frame.content().readableBytes() > this.maxFrameBytes) {
 					this.connection.rejectOversizedFrame();
 				}
+				else if (this.binary) {
+					this.connection.receiveBinaryMessage(ByteBufUtil.getBytes(frame.content()));
+				}
 				else {
 					this.connection.receiveMessage(frame.content().toString(StandardCharsets.UTF_8));
 				}
 			}
-			else if (frame instanceof BinaryWebSocketFrame) {
-				this.binary = !last;
-				if (last) {
-					this.connection.receiveBinary();
-				}
-			}
 			else if (frame instanceof ContinuationWebSocketFrame) {
-				if (this.binary) {
-					if (last) {
-						this.binary = false;
-						this.connection.receiveBinary();
-					}
-				}
-				else if (this.discarding) {
+				if (this.discarding) {
 					this.discarding = !last;
+					return;
 				}
-				else {
-					append(frame.content());
-					if (last && !this.discarding) {
-						String text = new String(this.partial, 0, this.partialLength, StandardCharsets.UTF_8);
-						this.partial = null;
-						this.partialLength = 0;
-						this.connection.receiveMessage(text);
+				append(frame.content());
+				if (last && !this.discarding) {
+					byte[] partial = this.partial;
+					byte[] whole = (partial != null) ? Arrays.copyOf(partial, this.partialLength) : new byte[0];
+					this.partial = null;
+					this.partialLength = 0;
+					if (this.binary) {
+						this.connection.receiveBinaryMessage(whole);
+					}
+					else {
+						this.connection.receiveMessage(new String(whole, StandardCharsets.UTF_8));
 					}
 				}
 			}

@@ -90,8 +90,8 @@ public final class PresenceWebSocketHandler implements WebSocketHandler, Disposa
 		if (message instanceof TextMessage text) {
 			connection.receive(text.getPayload(), text.isLast());
 		}
-		else if (message instanceof BinaryMessage) {
-			connection.receiveBinary();
+		else if (message instanceof BinaryMessage binary) {
+			connection.receiveBinary(binary.getPayload(), binary.isLast());
 		}
 		else if (!(message instanceof PongMessage)) {
 			logger.debug("Ignoring " + message.getClass().getSimpleName() + " on connection " + session.getId());

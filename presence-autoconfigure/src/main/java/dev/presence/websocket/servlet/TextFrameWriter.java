@@ -14,6 +14,7 @@ import jakarta.websocket.Session;
 import org.apache.commons.logging.Log;
 import org.apache.commons.logging.LogFactory;
 import org.jspecify.annotations.Nullable;
+import org.springframework.web.socket.BinaryMessage;
 import org.springframework.web.socket.TextMessage;
 import org.springframework.web.socket.WebSocketSession;
 import org.springframework.web.socket.adapter.NativeWebSocketSession;
@@ -151,8 +152,13 @@ abstract sealed class TextFrameWriter {
 
 		@Override
 		void writeFrame(OutboundFrame.Encoded frame) throws IOException {
-			this.session.sendMessage(frame.adapted(TextMessage.class,
-					(utf8) -> new TextMessage(new String(utf8, StandardCharsets.UTF_8))));
+			if (frame.binary()) {
+				this.session.sendMessage(frame.adapted(BinaryMessage.class, BinaryMessage::new));
+			}
+			else {
+				this.session.sendMessage(frame.adapted(TextMessage.class,
+						(utf8) -> new TextMessage(new String(utf8, StandardCharsets.UTF_8))));
+			}
 		}
 
 	}
@@ -164,6 +170,8 @@ abstract sealed class TextFrameWriter {
 	private static final class TomcatBytes extends TextFrameWriter {
 
 		private static final byte TEXT = 0x1;
+
+		private static final byte BINARY = 0x2;
 
 		private final TomcatHandles handles;
 
@@ -178,7 +186,8 @@ abstract sealed class TextFrameWriter {
 		@Override
 		void writeFrame(OutboundFrame.Encoded frame) throws IOException {
 			// a view of its own per session: the array is shared, positions are not
-			this.handles.send(this.endpoint, TEXT, ByteBuffer.wrap(frame.utf8()).asReadOnlyBuffer());
+			this.handles.send(this.endpoint, frame.binary() ? BINARY : TEXT,
+					ByteBuffer.wrap(frame.utf8()).asReadOnlyBuffer());
 		}
 
 	}
