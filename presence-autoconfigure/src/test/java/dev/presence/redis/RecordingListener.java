@@ -7,6 +7,7 @@ import java.util.concurrent.atomic.AtomicInteger;
 import dev.presence.store.PresenceChange;
 import dev.presence.store.PresenceEntry;
 import dev.presence.store.PresenceStore.PresenceChangeListener;
+import dev.presence.store.TopicBroadcast;
 
 /**
  * A {@link PresenceChangeListener} that records what it receives.
@@ -17,9 +18,16 @@ final class RecordingListener implements PresenceChangeListener {
 
 	final AtomicInteger lost = new AtomicInteger();
 
+	final List<TopicBroadcast> broadcasts = new CopyOnWriteArrayList<>();
+
 	@Override
 	public void onChange(PresenceChange change) {
 		this.changes.add(change);
+	}
+
+	@Override
+	public void onBroadcast(TopicBroadcast broadcast) {
+		this.broadcasts.add(broadcast);
 	}
 
 	@Override

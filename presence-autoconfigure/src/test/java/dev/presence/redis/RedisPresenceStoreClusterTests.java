@@ -20,10 +20,12 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
+import dev.presence.core.BroadcastPayload;
 import dev.presence.core.Presence;
 import dev.presence.store.PresenceChange;
 import dev.presence.store.PresenceEntry;
 import dev.presence.store.PresenceSnapshot;
+import dev.presence.store.TopicBroadcast;
 import dev.presence.test.RedisCluster;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -96,6 +98,37 @@ class RedisPresenceStoreClusterTests {
 				Map<String, Long> subscribers = onNode(master,
 						(connection) -> connection.sync().pubsubShardNumsub(TopicKeys.of(topic).channel()));
 				assertThat(subscribers).containsEntry(TopicKeys.of(topic).channel(), 1L);
+			});
+		}
+		finally {
+			reader.stop();
+			writer.stop();
+		}
+	}
+
+	@Test
+	void broadcastsReachSubscribersOnEveryMaster() {
+		Map<RedisURI, String> topicByMaster = topicOnEveryMaster();
+		RedisPresenceStore writer = new RedisPresenceStore(client, "node-a", TIME_TO_LIVE, HEARTBEAT, NODE_TIMEOUT);
+		RedisPresenceStore reader = new RedisPresenceStore(client, "node-b", TIME_TO_LIVE, HEARTBEAT, NODE_TIMEOUT);
+		writer.start();
+		reader.start();
+		try {
+			Map<String, RecordingListener> listeners = new LinkedHashMap<>();
+			for (String topic : topicByMaster.values()) {
+				RecordingListener listener = new RecordingListener();
+				join(reader.subscribe(topic, listener));
+				listeners.put(topic, listener);
+			}
+			for (String topic : topicByMaster.values()) {
+				for (int i = 0; i < 3; i++) {
+					join(writer.broadcast(new TopicBroadcast(topic, "n", BroadcastPayload.of(i), "node-a", null)));
+				}
+			}
+			listeners.forEach((topic, listener) -> {
+				await().atMost(TIMEOUT).until(() -> listener.broadcasts.size() == 3);
+				assertThat(listener.broadcasts).extracting((broadcast) -> broadcast.payload().json())
+					.containsExactly("0", "1", "2");
 			});
 		}
 		finally {

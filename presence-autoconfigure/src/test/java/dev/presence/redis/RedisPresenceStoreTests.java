@@ -32,9 +32,11 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
+import dev.presence.core.BroadcastPayload;
 import dev.presence.core.Presence;
 import dev.presence.store.PresenceChange;
 import dev.presence.store.PresenceEntry;
+import dev.presence.store.TopicBroadcast;
 import dev.presence.store.PresenceSnapshot;
 import dev.presence.test.LatencyProxy;
 import dev.presence.test.RedisServer;
@@ -367,6 +369,49 @@ class RedisPresenceStoreTests {
 
 		await().atMost(TIMEOUT).until(() -> !listener.changes.isEmpty());
 		assertThat(listener.changes).containsExactly(change(1, List.of(alice), List.of()));
+	}
+
+	@Test
+	void broadcastReachesEverySubscriberInOrderWithoutTouchingTheSequence() {
+		RedisPresenceStore other = new RedisPresenceStore(client, "node-2", TIME_TO_LIVE, HEARTBEAT, NODE_TIMEOUT);
+		other.start();
+		try {
+			RecordingListener here = subscribe(this.topic);
+			RecordingListener there = new RecordingListener();
+			join(other.subscribe(this.topic, there));
+			List<TopicBroadcast> sent = List.of(
+					new TopicBroadcast(this.topic, "cursor", BroadcastPayload.of(Map.of("x", 1)), NODE, "sender-1"),
+					new TopicBroadcast(this.topic, "a:b\n12:", BroadcastPayload.ofJson(
+							"{\"text\":\"Zoë 🎉 \\u2028\"}".getBytes(StandardCharsets.UTF_8)), NODE, null),
+					new TopicBroadcast(this.topic, "blob", BroadcastPayload.ofBinary(new byte[] { 0, -1, 7 }), NODE,
+							null));
+			// sent one after the other without waiting, as a connection sends them
+			List<CompletableFuture<Void>> published = sent.stream().map(store::broadcast).toList();
+			published.forEach(RedisPresenceStoreTests::join);
+
+			await().atMost(TIMEOUT).until(() -> here.broadcasts.size() == 3 && there.broadcasts.size() == 3);
+			assertThat(here.broadcasts).containsExactlyElementsOf(sent);
+			assertThat(there.broadcasts).containsExactlyElementsOf(sent);
+			// a broadcast is not a change: nothing stored, no sequence taken
+			assertThat(here.changes).isEmpty();
+			assertThat(join(store.snapshot(this.topic)).sequence()).isZero();
+		}
+		finally {
+			other.stop();
+		}
+	}
+
+	@Test
+	void malformedBroadcastIsIgnored() {
+		RecordingListener listener = subscribe(this.topic);
+		redis.spublish(this.keys.channel(), "B");
+		redis.spublish(this.keys.channel(), "B3:abc");
+		redis.spublish(this.keys.channel(), "B1:n0:5:eventX{}");
+		redis.spublish(this.keys.channel(), "B1:n0:99:e");
+		TopicBroadcast good = new TopicBroadcast(this.topic, "e", BroadcastPayload.emptyObject(), NODE, null);
+		join(store.broadcast(good));
+		await().atMost(TIMEOUT).until(() -> !listener.broadcasts.isEmpty());
+		assertThat(listener.broadcasts).containsExactly(good);
 	}
 
 	@Test
