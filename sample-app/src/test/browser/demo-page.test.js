@@ -1,5 +1,7 @@
-// Drives the demo page in headless Chromium: two people join one room and see each other,
-// one changes status and the other sees it, one closes the page and the other sees the leave.
+// Drives the demo page in headless Chromium: two people join one room and see each other, see
+// what the server's listeners saw pushed back to the room, one reacts (a broadcast) and the other
+// sees it with the server's count, one changes status and the other sees it, one closes the page
+// and the other sees the leave. No request of either page may go unanswered (404).
 //
 //   DEMO_URL=http://127.0.0.1:8080 node demo-page.test.js
 //
@@ -16,6 +18,7 @@ const STEP_TIMEOUT_MS = 15_000
 const ROOM = 'room_02'
 
 const pageConsole = []
+const notFound = []
 let step = 'launch Chromium'
 
 function log(message) {
@@ -34,6 +37,11 @@ async function openPage(browser, who) {
 	page.setDefaultTimeout(STEP_TIMEOUT_MS)
 	page.on('console', (message) => pageConsole.push(`${who} console.${message.type()}: ${message.text()}`))
 	page.on('pageerror', (error) => pageConsole.push(`${who} page error: ${error.message}`))
+	page.on('response', (response) => {
+		if (response.status() === 404) {
+			notFound.push(`${who}: ${response.url()}`)
+		}
+	})
 	await page.goto(DEMO_URL + '/')
 	await page.locator('html[data-ready="true"]').waitFor({ state: 'attached' })
 	return { context, page }
@@ -91,6 +99,29 @@ try {
 		await memberCount(grace.page, 2)
 	})
 
+	await run('the Join button rests once joined to the room chosen', async () => {
+		await ada.page.locator('[data-testid="join-button"]:disabled').waitFor()
+		await ada.page.getByTestId('room-select').selectOption('room_03')
+		await ada.page.locator('[data-testid="join-button"]:enabled').waitFor()
+		await ada.page.getByTestId('room-select').selectOption(ROOM)
+		await ada.page.locator('[data-testid="join-button"]:disabled').waitFor()
+	})
+
+	await run('the server pushes to Ada what its @EventListener saw: Grace came online', async () => {
+		await ada.page.getByTestId('server-feed').getByText('Grace Hopper came online').waitFor()
+	})
+
+	await run('Grace reacts, and Ada sees the reaction and the count the server keeps', async () => {
+		await grace.page.locator('[data-testid="reaction-button"][data-emoji="🎉"]').click()
+		await ada.page.getByTestId('activity-log').getByText('Grace Hopper reacted 🎉').waitFor()
+		// self: Grace's own page shows it too
+		await grace.page.getByTestId('activity-log').getByText('Grace Hopper reacted 🎉').waitFor()
+		await ada.page.waitForFunction(
+			() => /🎉 [1-9]/.test(document.querySelector('[data-testid="reaction-tally"]')?.textContent ?? ''),
+			null, { timeout: STEP_TIMEOUT_MS })
+		await screenshot(ada.page, 'ada-sees-grace-react.png')
+	})
+
 	await run('Grace becomes busy and Ada sees it', async () => {
 		await grace.page.getByTestId('status-select').selectOption('busy')
 		const graceOnAdasPage = ada.page.locator('[data-testid="member"][data-key="Grace Hopper"][data-status="busy"]')
@@ -106,7 +137,14 @@ try {
 		await member(ada.page, 'Grace Hopper').waitFor({ state: 'detached' })
 		await memberCount(ada.page, 1)
 		await ada.page.getByTestId('activity-log').getByText('Grace Hopper left').waitFor()
+		await ada.page.getByTestId('server-feed').getByText('Grace Hopper went offline').waitFor()
 		await screenshot(ada.page, 'ada-after-grace-left.png')
+	})
+
+	await run('no request of either page was answered 404', async () => {
+		if (notFound.length > 0) {
+			throw new Error('404 for ' + notFound.join(', '))
+		}
 	})
 
 	log('all steps passed')

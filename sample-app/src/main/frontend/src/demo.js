@@ -1,4 +1,5 @@
-// The demo page: join a room, see who is here, change your status.
+// The demo page: join a room, see who is here, change your status, send reactions, and
+// see what the Spring app's listeners saw, pushed back over the same channel.
 // Everything on the wire is done by the unmodified @supabase/supabase-js client.
 import { createClient } from '@supabase/supabase-js'
 
@@ -31,6 +32,12 @@ const ui = {
 	count: byTestId('member-count'),
 	members: byTestId('member-list'),
 	activity: byTestId('activity-log'),
+	join: byTestId('join-button'),
+	reactions: document.querySelectorAll('[data-testid="reaction-button"]'),
+	floating: byTestId('floating-reactions'),
+	tally: byTestId('reaction-tally'),
+	serverPanel: byTestId('server-panel'),
+	serverFeed: byTestId('server-feed'),
 }
 
 /** The room this page is in: its channel and what it tracks there. */
@@ -44,7 +51,8 @@ async function joinRoom(room, name) {
 	await leaveRoom()
 	const key = name || randomId()
 	const me = { key, name: name || 'Guest ' + key.slice(-4), status: ui.status.value }
-	const channel = (await supabase).channel(room, { config: { presence: { key } } })
+	// self: a reaction shows on the sender's page too, when the server has taken it
+	const channel = (await supabase).channel(room, { config: { presence: { key }, broadcast: { self: true } } })
 	current = { room, channel, me }
 
 	channel
@@ -65,6 +73,9 @@ async function joinRoom(room, name) {
 				log(`${displayName(leftKey, leftPresences)} left`)
 			}
 		})
+		.on('broadcast', { event: 'reaction' }, ({ payload }) => showReaction(payload))
+		.on('broadcast', { event: 'reaction-tally' }, ({ payload }) => showTally(payload.counts))
+		.on('broadcast', { event: 'server-activity' }, ({ payload }) => serverLog(payload))
 		.subscribe(async (status) => {
 			showConnection(status)
 			if (status === 'SUBSCRIBED' && current?.channel === channel) {
@@ -74,10 +85,14 @@ async function joinRoom(room, name) {
 
 	ui.title.textContent = room
 	ui.panel.hidden = false
+	ui.serverPanel.hidden = false
 	ui.members.replaceChildren()
 	ui.activity.replaceChildren()
+	ui.serverFeed.replaceChildren()
+	ui.tally.textContent = ''
 	ui.count.textContent = '0'
 	log(`You joined ${room} as ${me.name}`)
+	updateJoinButton()
 }
 
 async function leaveRoom() {
@@ -88,7 +103,52 @@ async function leaveRoom() {
 	current = null
 	await (await supabase).removeChannel(channel)
 	ui.panel.hidden = true
+	ui.serverPanel.hidden = true
 	showConnection('CLOSED')
+	updateJoinButton()
+}
+
+/** Join is for another room or another name than the current one; it rests while they are the same. */
+function updateJoinButton() {
+	const same = current !== null && current.room === ui.room.value
+		&& (ui.name.value.trim() === '' || ui.name.value.trim() === current.me.key)
+	ui.join.disabled = same
+	ui.join.textContent = current === null ? 'Join' : 'Switch'
+}
+
+function sendReaction(emoji) {
+	if (current) {
+		current.channel.send({ type: 'broadcast', event: 'reaction', payload: { emoji, name: current.me.name } })
+	}
+}
+
+function showReaction({ emoji, name }) {
+	if (typeof emoji !== 'string') {
+		return
+	}
+	const bubble = document.createElement('span')
+	bubble.textContent = emoji
+	bubble.style.left = `${10 + Math.random() * 80}%`
+	bubble.addEventListener('animationend', () => bubble.remove())
+	ui.floating.append(bubble)
+	log(`${typeof name === 'string' ? name : 'Someone'} reacted ${emoji}`)
+}
+
+function showTally(counts) {
+	if (counts && typeof counts === 'object') {
+		ui.tally.textContent = Object.entries(counts).map(([emoji, count]) => `${emoji} ${count}`).join('  ')
+	}
+}
+
+function serverLog({ text, online, source }) {
+	if (typeof text !== 'string') {
+		return
+	}
+	const entry = document.createElement('li')
+	const time = document.createElement('time')
+	time.textContent = new Date().toLocaleTimeString()
+	entry.append(time, `${source ?? 'server'}: ${text}` + (typeof online === 'number' ? ` (${online} online)` : ''))
+	ui.serverFeed.prepend(entry)
 }
 
 function track(channel, me) {
@@ -199,6 +259,13 @@ ui.form.addEventListener('submit', (event) => {
 })
 
 ui.leave.addEventListener('click', () => leaveRoom())
+
+ui.room.addEventListener('change', updateJoinButton)
+ui.name.addEventListener('input', updateJoinButton)
+
+for (const button of ui.reactions) {
+	button.addEventListener('click', () => sendReaction(button.dataset.emoji))
+}
 
 ui.status.addEventListener('change', () => {
 	if (current) {
