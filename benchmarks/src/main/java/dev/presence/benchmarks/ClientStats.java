@@ -13,6 +13,8 @@ final class ClientStats {
 
 	final LongAdder diffs = new LongAdder();
 
+	final LongAdder broadcasts = new LongAdder();
+
 	final LongAdder errorReplies = new LongAdder();
 
 	final LongAdder serverCloses = new LongAdder();

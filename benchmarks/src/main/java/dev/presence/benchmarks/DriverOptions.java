@@ -47,6 +47,7 @@ import org.jspecify.annotations.Nullable;
  * {@code servlet} (presence on the application's Tomcat) and {@code netty} (presence's own
  * Reactor Netty server, {@code presence.server.port})
  * @param fanOutSenders members of {@code fan-out} that re-track
+ * @param broadcastRate broadcasts per second the sender of {@code broadcast} sends
  * @param redisServer the {@code redis-server} binary
  * @param workDir where logs and recordings go
  */
@@ -54,10 +55,11 @@ record DriverOptions(List<String> scenarios, boolean smoke, int clients, int top
 		int churnRate, Duration hold, int rateClients, int rateTopics, Duration trackInterval,
 		int updateRate, int largeStateClients, int largeStateTracks, Duration timeout, boolean freshNodes, int warmupRounds, int ioThreads,
 		boolean deflate, Path serverJar, @Nullable String serverClasspath, List<String> serverJvmArgs, List<String> serverArgs,
-		boolean jfr, String profile, List<String> transports, int fanOutSenders, String redisServer, Path workDir) {
+		boolean jfr, String profile, List<String> transports, int fanOutSenders, int broadcastRate, String redisServer,
+		Path workDir) {
 
 	static final List<String> ALL_SCENARIOS = List.of("mass-join", "many-topics", "idle", "fan-out", "cross-node",
-			"cross-node-updates", "round-trips", "track-rate", "large-state");
+			"cross-node-updates", "round-trips", "track-rate", "large-state", "broadcast");
 
 	static final String USAGE = """
 			Usage: java -cp benchmarks/target/benchmarks.jar dev.presence.benchmarks.LoadDriver [options]
@@ -93,6 +95,7 @@ record DriverOptions(List<String> scenarios, boolean smoke, int clients, int top
 			                        stacks (.collapsed) per node into the work directory (default none)
 			  --transport=T         servlet, netty or both (each scenario on each, side by side; default servlet)
 			  --fan-out-senders=N   fan-out members that re-track, each every 110 ms (default 50)
+			  --broadcast-rate=N    broadcasts per second of the broadcast scenario's one sender (default 250)
 			  --redis-server=PATH   redis-server binary (default /usr/bin/redis-server)
 			  --work-dir=PATH       logs and recordings (default target/load-driver)
 			""".formatted(String.join(", ", ALL_SCENARIOS));
@@ -163,6 +166,7 @@ record DriverOptions(List<String> scenarios, boolean smoke, int clients, int top
 			throw new IllegalArgumentException("Unknown transport '" + transport + "'\n" + USAGE);
 		}
 		int fanOutSenders = pick(smoke, 2, intValue(values.remove("fan-out-senders"), 50));
+		int broadcastRate = pick(smoke, 20, intValue(values.remove("broadcast-rate"), 250));
 		String redisServer = valueOr(values.remove("redis-server"), "/usr/bin/redis-server");
 		Path workDir = Path.of(valueOr(values.remove("work-dir"), defaultWorkDir()));
 		if (!values.isEmpty()) {
@@ -174,7 +178,7 @@ record DriverOptions(List<String> scenarios, boolean smoke, int clients, int top
 		}
 		return new DriverOptions(scenarios, smoke, clients, topicClients, topics, batch, duration, churnRate, hold,
 				rateClients, rateTopics, trackInterval, updateRate, largeStateClients, largeStateTracks, timeout, freshNodes, warmupRounds, ioThreads, deflate, serverJar, serverClasspath, serverJvmArgs,
-				List.copyOf(serverArgs), jfr, profile, transports, fanOutSenders, redisServer, workDir);
+				List.copyOf(serverArgs), jfr, profile, transports, fanOutSenders, broadcastRate, redisServer, workDir);
 	}
 
 	DriverOptions withServerJar(Path jar) {
@@ -193,7 +197,8 @@ record DriverOptions(List<String> scenarios, boolean smoke, int clients, int top
 				this.duration, this.churnRate, this.hold, this.rateClients, this.rateTopics, this.trackInterval, this.updateRate,
 				this.largeStateClients, this.largeStateTracks, this.timeout,
 				this.freshNodes, this.warmupRounds, this.ioThreads, this.deflate, jar, this.serverClasspath, this.serverJvmArgs,
-				this.serverArgs, this.jfr, this.profile, transports, this.fanOutSenders, this.redisServer, this.workDir);
+				this.serverArgs, this.jfr, this.profile, transports, this.fanOutSenders, this.broadcastRate, this.redisServer,
+				this.workDir);
 	}
 
 	/**

@@ -63,11 +63,35 @@ final class InboundFrame {
 						client.presenceDiffCounted();
 					}
 				}
+				case "broadcast" -> client.broadcastReceived(client.observesBroadcasts() ? sentNanos(parser) : -1);
 				case "phx_close", "phx_error", "system" -> client.closedByServer(joinRef);
 				default -> {
 				}
 			}
 		}
+	}
+
+	/**
+	 * The {@code t} of a broadcast's payload, {@code {"type", "event", "payload": {"t": …}}}.
+	 */
+	private static long sentNanos(JsonParser parser) {
+		while (parser.nextToken() == JsonToken.PROPERTY_NAME) {
+			String name = parser.currentName();
+			JsonToken value = parser.nextToken();
+			if ("payload".equals(name) && value == JsonToken.START_OBJECT) {
+				while (parser.nextToken() == JsonToken.PROPERTY_NAME) {
+					String field = parser.currentName();
+					JsonToken fieldValue = parser.nextToken();
+					if ("t".equals(field) && fieldValue == JsonToken.VALUE_NUMBER_INT) {
+						return parser.getLongValue();
+					}
+					parser.skipChildren();
+				}
+				return -1;
+			}
+			parser.skipChildren();
+		}
+		return -1;
 	}
 
 	private static @Nullable String text(JsonParser parser) {

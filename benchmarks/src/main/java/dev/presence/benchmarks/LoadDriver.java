@@ -95,6 +95,9 @@ public final class LoadDriver {
 		if (options.runs("large-state")) {
 			scenarios.put("large-state", new LargeStateScenario());
 		}
+		if (options.runs("broadcast")) {
+			scenarios.put("broadcast", new BroadcastScenario());
+		}
 		List<Row> rows = new ArrayList<>();
 		try (RedisProcess redis = RedisProcess.start(options.redisServer(), options.workDir().resolve("redis.log"));
 				WebSocketClients clients = new WebSocketClients(options.ioThreads(), options.deflate());

@@ -33,11 +33,24 @@ final class PhoenixClient {
 
 	}
 
+	/**
+	 * Called on the event loop thread for every broadcast received, with the {@code t}
+	 * of its payload (the sender's {@link System#nanoTime()}, -1 when it has none).
+	 */
+	@FunctionalInterface
+	interface BroadcastObserver {
+
+		void received(long sentNanos, long nanoTime);
+
+	}
+
 	private final ClientStats stats;
 
 	private final boolean keepsView;
 
 	private final @Nullable JoinObserver observer;
+
+	private volatile @Nullable BroadcastObserver broadcastObserver;
 
 	private final AtomicInteger refs = new AtomicInteger();
 
@@ -99,6 +112,35 @@ final class PhoenixClient {
 		String ref = nextRef();
 		return push(ref, "[\"" + this.joinRef + "\",\"" + ref + "\",\"" + this.topic + "\",\"presence\","
 				+ "{\"type\":\"presence\",\"event\":\"track\",\"payload\":" + payloadJson + "}]");
+	}
+
+	/**
+	 * Broadcast to the joined topic, without ack, as supabase-js sends it as text.
+	 * @param event the event
+	 * @param payloadJson the payload, JSON
+	 */
+	void broadcast(String event, String payloadJson) {
+		send("[\"" + this.joinRef + "\",\"" + nextRef() + "\",\"" + this.topic + "\",\"broadcast\","
+				+ "{\"type\":\"broadcast\",\"event\":\"" + event + "\",\"payload\":" + payloadJson + "}]");
+	}
+
+	/**
+	 * Be told about every broadcast this client receives, with its send time.
+	 */
+	void observeBroadcasts(BroadcastObserver observer) {
+		this.broadcastObserver = observer;
+	}
+
+	boolean observesBroadcasts() {
+		return this.broadcastObserver != null;
+	}
+
+	void broadcastReceived(long sentNanos) {
+		this.stats.broadcasts.increment();
+		BroadcastObserver observer = this.broadcastObserver;
+		if (observer != null) {
+			observer.received(sentNanos, System.nanoTime());
+		}
 	}
 
 	/**

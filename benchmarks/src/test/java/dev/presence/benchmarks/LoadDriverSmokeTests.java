@@ -27,7 +27,8 @@ class LoadDriverSmokeTests {
 		String printed = output.toString(StandardCharsets.UTF_8);
 		System.out.println(printed);
 		List<String> scenarios = List.of("mass-join", "many-topics", "idle", "fan-out", "cross-node",
-				"cross-node-updates", "round-trips", "track-rate", "large-state");
+				"cross-node-updates", "round-trips", "track-rate", "large-state", "broadcast fan-out",
+				"broadcast cross-node");
 		List<String> expected = new ArrayList<>();
 		for (String transport : List.of("servlet", "netty")) {
 			scenarios.forEach((scenario) -> expected.add(scenario + " (" + transport + ")"));

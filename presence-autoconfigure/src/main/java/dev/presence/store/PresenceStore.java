@@ -64,9 +64,14 @@ public interface PresenceStore {
 	 * takes no sequence number and is not stored: a subscriber that misses it does not
 	 * see it later.
 	 * @param broadcast the broadcast
-	 * @return a future that completes once the broadcast is published
+	 * @return a future that completes once the broadcast is published; by default, for a
+	 * store written before broadcasts existed, failed with an
+	 * {@link UnsupportedOperationException}
 	 */
-	CompletableFuture<Void> broadcast(TopicBroadcast broadcast);
+	default CompletableFuture<Void> broadcast(TopicBroadcast broadcast) {
+		return CompletableFuture.failedFuture(
+				new UnsupportedOperationException(getClass().getName() + " does not carry broadcasts"));
+	}
 
 	/**
 	 * Receives the changes of subscribed topics.
