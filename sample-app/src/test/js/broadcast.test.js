@@ -1,4 +1,4 @@
-// docs/protocol.md §4.5, Broadcast on the presence channel: what supabase-js applications see through
+// docs/protocol.md §8, Broadcast on the presence channel: what supabase-js applications see through
 // channel.send({type: 'broadcast'}) and channel.on('broadcast', {event}), with config.broadcast.self and
 // .ack, under both serializers. Across two nodes the second client of every case is on the other node.
 

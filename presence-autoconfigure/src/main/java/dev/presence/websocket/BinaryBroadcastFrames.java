@@ -11,7 +11,7 @@ import org.jspecify.annotations.Nullable;
 import dev.presence.core.BroadcastPayload;
 
 /**
- * The two binary frames of protocol version 2.0.0 (docs/protocol.md §1.3), both for
+ * The two binary frames of protocol version 2.0.0 (docs/protocol.md §8.2, §8.3), both for
  * broadcasts: the client's "user broadcast push" (kind 3) and the server's "user
  * broadcast" (kind 4). Every length in their headers is one unsigned byte, so topic,
  * event and metadata are at most 255 bytes of UTF-8 each.

@@ -14,7 +14,7 @@ import dev.presence.core.LogValues;
 import tools.jackson.databind.JsonNode;
 
 /**
- * The {@code broadcast} pushes of one connection's channels (docs/protocol.md §4.5), as
+ * The {@code broadcast} pushes of one connection's channels (docs/protocol.md §8), as
  * text under either version or as binary user broadcast pushes under 2.0.0: checked,
  * held to the connection's limits, and published to the topic's members on every node
  * with one store publish.

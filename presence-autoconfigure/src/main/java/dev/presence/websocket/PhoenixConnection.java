@@ -276,7 +276,7 @@ public final class PhoenixConnection {
 
 	/**
 	 * A binary message: under version 2.0.0 a client's user broadcast push, the one
-	 * binary frame a client sends (docs/protocol.md §1.3); nothing under 1.0.0.
+	 * binary frame a client sends (docs/protocol.md §8.2); nothing under 1.0.0.
 	 */
 	private void receiveBinary(byte[] message) {
 		if (tooManyPending()) {

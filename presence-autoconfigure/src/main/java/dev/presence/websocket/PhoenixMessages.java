@@ -185,7 +185,7 @@ final class PhoenixMessages {
 	/**
 	 * A {@code broadcast} frame as supabase-js receives it: under no join ref and no ref,
 	 * the payload {@code {"type": "broadcast", "event": …, "payload": …}} with the
-	 * broadcast's JSON spliced in as it travelled (docs/protocol.md §4.5).
+	 * broadcast's JSON spliced in as it travelled (docs/protocol.md §8).
 	 */
 	PhoenixFrame broadcast(String topic, String event, BroadcastPayload payload) {
 		String json = new String(payload.bytes(), StandardCharsets.UTF_8);

@@ -29,7 +29,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatIllegalArgumentException;
 
 /**
- * Broadcast (docs/protocol.md §4.5): a client's {@code broadcast} push, as text under
+ * Broadcast (docs/protocol.md §8): a client's {@code broadcast} push, as text under
  * either version or as a binary user broadcast push under 2.0.0, reaches the other
  * members of the topic; {@code config.broadcast.self} and {@code .ack}; the limits and
  * the authorizer's say; broadcasts sent from server code; the opt-in application event.
