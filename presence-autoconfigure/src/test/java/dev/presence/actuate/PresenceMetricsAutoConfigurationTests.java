@@ -61,6 +61,7 @@ class PresenceMetricsAutoConfigurationTests {
 			assertThat(registry.get("presence.joins").tag("origin", "true").counter().count()).isZero();
 			assertThat(registry.get("presence.leaves").tag("origin", "false").counter().count()).isZero();
 			assertThat(registry.get("presence.diffs.sent").counter().count()).isZero();
+			assertThat(registry.get("presence.broadcasts.sent").counter().count()).isZero();
 			assertThat(registry.get("presence.change.latency").timer().count()).isZero();
 		});
 	}
@@ -155,6 +156,7 @@ class PresenceMetricsAutoConfigurationTests {
 
 			monitor.diffSent("realtime:room_01", 3);
 			monitor.diffSent("realtime:room_02", 2);
+			monitor.broadcastSent("realtime:room_01", 40);
 			monitor.frameRejected("malformed");
 			monitor.frameRejected("malformed");
 			monitor.frameRejected("state-too-large");
@@ -164,6 +166,7 @@ class PresenceMetricsAutoConfigurationTests {
 			monitor.changeApplied("realtime:room_01", TimeUnit.MILLISECONDS.toNanos(4));
 
 			assertThat(registry.get("presence.diffs.sent").counter().count()).isEqualTo(5);
+			assertThat(registry.get("presence.broadcasts.sent").counter().count()).isEqualTo(40);
 			assertThat(registry.get("presence.frames.rejected").tag("reason", "malformed").counter().count())
 				.isEqualTo(2);
 			assertThat(registry.get("presence.frames.rejected").tag("reason", "state-too-large").counter().count())

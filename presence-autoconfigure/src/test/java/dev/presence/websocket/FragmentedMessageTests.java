@@ -18,8 +18,8 @@ import tools.jackson.databind.JsonNode;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /**
- * A client may send a text message in several frames (RFC 6455 §5.4), and cut it
- * anywhere, inside a character too: the server reads the message whole, and holds the
+ * A client may send a text or binary message in several frames (RFC 6455 §5.4), and cut
+ * it anywhere, inside a character too: the server reads the message whole, and holds the
  * message, not each frame, to the maximum frame size.
  */
 @SpringBootTest(classes = PresenceTestApplication.class, webEnvironment = WebEnvironment.RANDOM_PORT,
@@ -52,6 +52,41 @@ class FragmentedMessageTests {
 			JsonNode joined = diff.get(4).get("joins").get("zoë");
 			assertThat(joined).as("the diff's joins: %s", diff).isNotNull();
 			assertThat(joined.get("metas").get(0).get("mood").asString()).isEqualTo("🙂 naïve");
+		}
+	}
+
+	@Test
+	void binaryBroadcastSentInFragmentsIsReadWhole() throws IOException {
+		try (RawWebSocket client = RawWebSocket.connect(this.port, "apikey=anon-key&vsn=2.0.0", 65536)) {
+			String topic = TOPIC + "-binary";
+			client.sendText(Frames.frame("1", "1", topic, "phx_join",
+					"{\"config\":{\"broadcast\":{\"self\":true},\"presence\":{\"key\":\"ada\"}}}"));
+			assertThat(readUntil(client, Frames.ref("1")).get(4).get("status").asString()).isEqualTo("ok");
+
+			// a user broadcast push (binary) cut inside its header, inside a character and inside the payload
+			byte[] push = ProtocolBroadcastTests.userBroadcastPush("1", "2", topic, "cursor", 1,
+					"{\"name\":\"Zoë\",\"x\":42}".getBytes(StandardCharsets.UTF_8));
+			int inHeader = 4;
+			int inName = indexOf(push, "ë".getBytes(StandardCharsets.UTF_8)) + 1;
+			client.sendFragment(RawWebSocket.BINARY, Arrays.copyOfRange(push, 0, inHeader), false);
+			client.sendFragment(RawWebSocket.CONTINUATION, Arrays.copyOfRange(push, inHeader, inName), false);
+			client.sendFragment(RawWebSocket.CONTINUATION, Arrays.copyOfRange(push, inName, push.length), true);
+
+			JsonNode own = readUntil(client, Frames.event("broadcast"));
+			assertThat(own.get(4)).isEqualTo(Frames.json("""
+					{"type":"broadcast","event":"cursor","payload":{"name":"Zoë","x":42}}"""));
+		}
+	}
+
+	@Test
+	void binaryFragmentsAddingUpPastTheMaximumFrameSizeCloseTheConnectionWith1009() throws IOException {
+		try (RawWebSocket client = RawWebSocket.connect(this.port, "apikey=anon-key&vsn=2.0.0", 65536)) {
+			byte[] part = new byte[1024];
+			client.sendFragment(RawWebSocket.BINARY, part, false);
+			for (int i = 0; i < 4; i++) {
+				client.sendFragment(RawWebSocket.CONTINUATION, part, false);
+			}
+			assertThat(client.readCloseStatus()).isEqualTo(1009);
 		}
 	}
 
