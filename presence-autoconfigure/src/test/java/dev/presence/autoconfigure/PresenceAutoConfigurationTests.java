@@ -3,6 +3,7 @@ package dev.presence.autoconfigure;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CompletableFuture;
 
 import org.jspecify.annotations.Nullable;
 import org.junit.jupiter.api.Test;
@@ -18,6 +19,7 @@ import org.springframework.data.redis.connection.RedisStandaloneConfiguration;
 import org.springframework.data.redis.connection.lettuce.LettuceClientConfiguration;
 import org.springframework.data.redis.connection.lettuce.LettuceConnectionFactory;
 
+import dev.presence.core.BroadcastService;
 import dev.presence.core.Presence;
 import dev.presence.core.PresenceCount;
 import dev.presence.core.PresenceService;
@@ -47,8 +49,20 @@ class PresenceAutoConfigurationTests {
 			assertThat(context).hasSingleBean(PresenceStore.class);
 			assertThat(context).getBean(PresenceStore.class).isInstanceOf(InMemoryPresenceStore.class);
 			assertThat(context).hasSingleBean(PresenceService.class);
+			assertThat(context).hasSingleBean(BroadcastService.class);
 			assertThat(context).hasSingleBean(PresenceTopics.class);
 		});
+	}
+
+	@Test
+	void userDefinedBroadcastServiceShouldBeTheOnlyBroadcastService() {
+		BroadcastService own = (topic, event, payload) -> CompletableFuture.completedFuture(null);
+		this.contextRunner.withPropertyValues("presence.store=memory")
+			.withBean("ownBroadcasts", BroadcastService.class, () -> own)
+			.run((context) -> {
+				assertThat(context).hasSingleBean(BroadcastService.class);
+				assertThat(context).getBean(BroadcastService.class).isSameAs(own);
+			});
 	}
 
 	@Test
@@ -87,6 +101,7 @@ class PresenceAutoConfigurationTests {
 			assertThat(context).doesNotHaveBean(PresenceTopics.class);
 			assertThat(context).doesNotHaveBean(PresenceService.class);
 			assertThat(context).doesNotHaveBean(PresenceProperties.class);
+			assertThat(context).doesNotHaveBean(BroadcastService.class);
 		});
 	}
 
