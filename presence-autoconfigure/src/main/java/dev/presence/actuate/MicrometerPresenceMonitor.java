@@ -9,9 +9,10 @@ import io.micrometer.core.instrument.Timer;
 import org.springframework.util.Assert;
 
 import dev.presence.engine.PresenceMonitor;
+import dev.presence.websocket.ConnectionMonitor;
 
 /**
- * A {@link PresenceMonitor} that records into Micrometer. Meters are registered once, up
+ * A {@link PresenceMonitor} and {@link ConnectionMonitor} that records into Micrometer. Meters are registered once, up
  * front, so each call is an increment; none is tagged by topic, to keep the number of time
  * series independent of how many rooms there are.
  * <table>
@@ -26,7 +27,7 @@ import dev.presence.engine.PresenceMonitor;
  * <tr><td>{@code presence.change.latency}</td><td>timer</td><td>from the store call to the change applied here</td></tr>
  * </table>
  */
-public class MicrometerPresenceMonitor implements PresenceMonitor {
+public class MicrometerPresenceMonitor implements PresenceMonitor, ConnectionMonitor {
 
 	private final MeterRegistry registry;
 

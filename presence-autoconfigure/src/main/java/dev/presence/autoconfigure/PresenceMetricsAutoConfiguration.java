@@ -18,6 +18,7 @@ import dev.presence.actuate.PresenceEventMetrics;
 import dev.presence.actuate.PresenceTopicMetrics;
 import dev.presence.engine.PresenceMonitor;
 import dev.presence.engine.PresenceTopics;
+import dev.presence.websocket.ConnectionMonitor;
 import dev.presence.websocket.PresenceConnections;
 
 /**
@@ -30,8 +31,12 @@ import dev.presence.websocket.PresenceConnections;
 @ConditionalOnBean({ MeterRegistry.class, PresenceTopics.class })
 public final class PresenceMetricsAutoConfiguration {
 
+	/**
+	 * The meters of the engine and of the connections, in one bean that is both monitors;
+	 * an application's own monitor of either kind replaces it.
+	 */
 	@Bean
-	@ConditionalOnMissingBean(PresenceMonitor.class)
+	@ConditionalOnMissingBean({ PresenceMonitor.class, ConnectionMonitor.class })
 	MicrometerPresenceMonitor presenceMonitor(MeterRegistry registry) {
 		return new MicrometerPresenceMonitor(registry);
 	}

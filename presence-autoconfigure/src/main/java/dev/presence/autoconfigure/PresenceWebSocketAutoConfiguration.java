@@ -30,11 +30,11 @@ import org.springframework.web.socket.config.annotation.WebSocketConfigurer;
 import dev.presence.core.ClientBroadcastEvent;
 import dev.presence.engine.PresenceEventPublisher;
 import dev.presence.engine.PresenceExecutors;
-import dev.presence.engine.PresenceMonitor;
 import dev.presence.engine.PresenceTopics;
 import dev.presence.security.PresenceAuthenticator;
 import dev.presence.security.PresenceAuthorizer;
 import dev.presence.websocket.ChannelLimits;
+import dev.presence.websocket.ConnectionMonitor;
 import dev.presence.websocket.PresenceConnections;
 import dev.presence.websocket.PresenceEndpointSettings;
 import dev.presence.websocket.PresenceKeyBinding;
@@ -87,7 +87,7 @@ public final class PresenceWebSocketAutoConfiguration {
 	@Bean
 	@ConditionalOnMissingBean
 	PresenceConnections presenceConnections(PresenceTopics topics, PresenceExecutors executors,
-			PresenceProperties properties, ObjectProvider<PresenceMonitor> monitor,
+			PresenceProperties properties, ObjectProvider<ConnectionMonitor> monitor,
 			PresenceAuthenticator authenticator, PresenceAuthorizer authorizer, PresenceKeyBinding keyBinding,
 			PresenceEventPublisher eventPublisher) {
 		PresenceProperties.Limits limits = properties.getLimits();
@@ -105,7 +105,7 @@ public final class PresenceWebSocketAutoConfiguration {
 		return new PresenceConnections(new PresenceEndpointSettings(topics, JsonMapper.builder().build(),
 				channelLimits, limits.getMaxConnections(), limits.getSendTimeLimit(),
 				Math.toIntExact(limits.getSendBufferSize().toBytes()), properties.getBatchWindow(),
-				executors.dispatch(), executors.scheduler(), monitor.getIfAvailable(() -> PresenceMonitor.NONE),
+				executors.dispatch(), executors.scheduler(), monitor.getIfAvailable(() -> ConnectionMonitor.NONE),
 				authenticator, authorizer, keyBinding, limits.getIdleTimeout(), Clock.systemUTC(), broadcastReceived));
 	}
 

@@ -15,7 +15,6 @@ import org.jspecify.annotations.Nullable;
 import dev.presence.core.BroadcastPayload;
 import dev.presence.core.Presence;
 import dev.presence.engine.PresenceDiff;
-import dev.presence.engine.PresenceMonitor;
 import dev.presence.engine.TopicListener;
 import dev.presence.engine.TopicReplica;
 import dev.presence.store.TopicBroadcast;
@@ -44,7 +43,7 @@ final class ChannelTopics {
 
 	private final PhoenixMessages messages;
 
-	private final PresenceMonitor monitor;
+	private final ConnectionMonitor monitor;
 
 	private final ScheduledExecutorService scheduler;
 
@@ -52,7 +51,7 @@ final class ChannelTopics {
 
 	private final Map<TopicReplica, Members> members = new ConcurrentHashMap<>();
 
-	ChannelTopics(PhoenixMessages messages, PresenceMonitor monitor, ScheduledExecutorService scheduler,
+	ChannelTopics(PhoenixMessages messages, ConnectionMonitor monitor, ScheduledExecutorService scheduler,
 			Duration batchWindow) {
 		this.messages = messages;
 		this.monitor = monitor;

@@ -6,7 +6,6 @@ import java.util.concurrent.ScheduledExecutorService;
 import java.util.function.Consumer;
 
 import dev.presence.core.ClientBroadcastEvent;
-import dev.presence.engine.PresenceMonitor;
 import dev.presence.engine.PresenceTopics;
 import dev.presence.security.PresenceAuthenticator;
 import dev.presence.security.PresenceAuthorizer;
@@ -28,7 +27,7 @@ import dev.presence.security.PresenceAuthorizer;
  * @param broadcastReceived told about every broadcast a client sent and this node published
  */
 record ConnectionServices(PresenceTopics topics, ChannelTopics channelTopics, PhoenixMessages messages,
-		ChannelLimits limits, Executor executor, ScheduledExecutorService scheduler, PresenceMonitor monitor,
+		ChannelLimits limits, Executor executor, ScheduledExecutorService scheduler, ConnectionMonitor monitor,
 		PresenceAuthenticator authenticator, PresenceAuthorizer authorizer, PresenceKeyBinding keyBinding,
 		Clock clock, Consumer<ClientBroadcastEvent> broadcastReceived) {
 }

@@ -13,7 +13,6 @@ import org.apache.commons.logging.LogFactory;
 import org.jspecify.annotations.Nullable;
 
 import dev.presence.core.LogValues;
-import dev.presence.engine.PresenceMonitor;
 import tools.jackson.databind.json.JsonMapper;
 
 /**
@@ -148,7 +147,7 @@ public final class PresenceConnections {
 	 * Told about slow clients and refused frames.
 	 * @return the monitor
 	 */
-	public PresenceMonitor monitor() {
+	public ConnectionMonitor monitor() {
 		return this.services.monitor();
 	}
 

@@ -7,7 +7,6 @@ import java.util.concurrent.ScheduledExecutorService;
 import java.util.function.Consumer;
 
 import dev.presence.core.ClientBroadcastEvent;
-import dev.presence.engine.PresenceMonitor;
 import dev.presence.engine.PresenceTopics;
 import dev.presence.security.PresenceAuthenticator;
 import dev.presence.security.PresenceAuthorizer;
@@ -37,7 +36,7 @@ import tools.jackson.databind.json.JsonMapper;
  */
 public record PresenceEndpointSettings(PresenceTopics topics, JsonMapper mapper, ChannelLimits limits,
 		int maxConnections, Duration sendTimeLimit, int sendBufferSize, Duration batchWindow, Executor executor,
-		ScheduledExecutorService scheduler, PresenceMonitor monitor, PresenceAuthenticator authenticator,
+		ScheduledExecutorService scheduler, ConnectionMonitor monitor, PresenceAuthenticator authenticator,
 		PresenceAuthorizer authorizer, PresenceKeyBinding keyBinding, Duration idleTimeout, Clock clock,
 		Consumer<ClientBroadcastEvent> broadcastReceived) {
 }

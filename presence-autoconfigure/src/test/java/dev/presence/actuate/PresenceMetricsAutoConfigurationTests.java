@@ -30,6 +30,7 @@ import dev.presence.redis.CrashedNodes;
 import dev.presence.redis.RedisPresenceStore;
 import dev.presence.store.PresenceEntry;
 import dev.presence.test.RedisServer;
+import dev.presence.websocket.ConnectionMonitor;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
@@ -116,6 +117,14 @@ class PresenceMetricsAutoConfigurationTests {
 	}
 
 	@Test
+	void userConnectionMonitorShouldBackOffAndBeToldAboutConnections() {
+		this.contextRunner.withUserConfiguration(UserConnectionMonitorConfiguration.class).run((context) -> {
+			assertThat(context).doesNotHaveBean(MicrometerPresenceMonitor.class);
+			assertThat(context).getBean(ConnectionMonitor.class).isSameAs(context.getBean("userConnectionMonitor"));
+		});
+	}
+
+	@Test
 	void userPresenceMonitorShouldBackOff() {
 		this.contextRunner.withUserConfiguration(UserMonitorConfiguration.class).run((context) -> {
 			assertThat(context).doesNotHaveBean(MicrometerPresenceMonitor.class);
@@ -151,7 +160,7 @@ class PresenceMetricsAutoConfigurationTests {
 	@Test
 	void monitorCallsShouldBeRecordedAsPresenceMeters() {
 		this.contextRunner.run((context) -> {
-			PresenceMonitor monitor = context.getBean(PresenceMonitor.class);
+			MicrometerPresenceMonitor monitor = context.getBean(MicrometerPresenceMonitor.class);
 			MeterRegistry registry = context.getBean(MeterRegistry.class);
 
 			monitor.diffSent("realtime:room_01", 3);
@@ -224,6 +233,17 @@ class PresenceMetricsAutoConfigurationTests {
 		@Bean
 		SimpleMeterRegistry simpleMeterRegistry() {
 			return new SimpleMeterRegistry();
+		}
+
+	}
+
+	@Configuration(proxyBeanMethods = false)
+	static class UserConnectionMonitorConfiguration {
+
+		@Bean
+		ConnectionMonitor userConnectionMonitor() {
+			return new ConnectionMonitor() {
+			};
 		}
 
 	}

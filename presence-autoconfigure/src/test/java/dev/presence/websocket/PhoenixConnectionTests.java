@@ -114,8 +114,8 @@ class PhoenixConnectionTests {
 		ChannelLimits limits = new ChannelLimits(maxFrameBytes, 64 * 1024, 100, 256, 1000, 100, 1000,
 				Duration.ofMillis(100), 100, Duration.ofSeconds(10), 1024 * 1024, 100, 256 * 1024);
 		ConnectionServices services = new ConnectionServices(topics,
-				new ChannelTopics(messages, PresenceMonitor.NONE, this.scheduler, Duration.ofMillis(20)), messages,
-				limits, Runnable::run, this.scheduler, PresenceMonitor.NONE, authenticator,
+				new ChannelTopics(messages, ConnectionMonitor.NONE, this.scheduler, Duration.ofMillis(20)), messages,
+				limits, Runnable::run, this.scheduler, ConnectionMonitor.NONE, authenticator,
 				PresenceAuthorizer.publicTopicsOnly(), PresenceKeyBinding.none(), clock, (event) -> {
 				});
 		return new PhoenixConnection(transport, new V2JsonSerializer(mapper), services, null, null);

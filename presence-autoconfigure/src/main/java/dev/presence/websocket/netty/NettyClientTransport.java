@@ -20,9 +20,9 @@ import org.apache.commons.logging.LogFactory;
 import org.jspecify.annotations.Nullable;
 import reactor.netty.http.websocket.WebsocketOutbound;
 
-import dev.presence.engine.PresenceMonitor;
 import dev.presence.websocket.ClientBacklog;
 import dev.presence.websocket.ClientTransport;
+import dev.presence.websocket.ConnectionMonitor;
 import dev.presence.websocket.OutboundFrame;
 import dev.presence.websocket.PhoenixConnection;
 
@@ -58,7 +58,7 @@ final class NettyClientTransport implements ClientTransport {
 
 	private final long sendTimeLimitNanos;
 
-	private final PresenceMonitor monitor;
+	private final ConnectionMonitor monitor;
 
 	// guarded by this
 	private final ClientBacklog backlog;
@@ -71,7 +71,7 @@ final class NettyClientTransport implements ClientTransport {
 	private volatile long unwritableSinceNanos;
 
 	NettyClientTransport(String id, Channel channel, WebsocketOutbound outbound, long maxBacklog,
-			long sendTimeLimitNanos, PresenceMonitor monitor) {
+			long sendTimeLimitNanos, ConnectionMonitor monitor) {
 		this.id = id;
 		this.channel = channel;
 		this.outbound = outbound;

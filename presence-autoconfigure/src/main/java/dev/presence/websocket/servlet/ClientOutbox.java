@@ -8,9 +8,9 @@ import org.apache.commons.logging.LogFactory;
 import org.springframework.web.socket.CloseStatus;
 import org.springframework.web.socket.WebSocketSession;
 
-import dev.presence.engine.PresenceMonitor;
 import dev.presence.websocket.ClientBacklog;
 import dev.presence.websocket.ClientTransport;
+import dev.presence.websocket.ConnectionMonitor;
 import dev.presence.websocket.OutboundFrame;
 
 /**
@@ -45,7 +45,7 @@ final class ClientOutbox implements ClientTransport {
 
 	private final long sendTimeLimitNanos;
 
-	private final PresenceMonitor monitor;
+	private final ConnectionMonitor monitor;
 
 	// guarded by this: frames not yet handed to the session
 	private final ClientBacklog backlog;
@@ -57,7 +57,7 @@ final class ClientOutbox implements ClientTransport {
 	private volatile long writeStartedNanos;
 
 	ClientOutbox(WebSocketSession session, Executor sendPool, Executor closer, long maxBacklog,
-			long sendTimeLimitNanos, PresenceMonitor monitor) {
+			long sendTimeLimitNanos, ConnectionMonitor monitor) {
 		this.session = session;
 		this.writer = TextFrameWriter.of(session);
 		this.sendPool = sendPool;

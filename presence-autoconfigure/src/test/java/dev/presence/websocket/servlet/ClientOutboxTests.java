@@ -25,8 +25,8 @@ import org.springframework.web.socket.WebSocketExtension;
 import org.springframework.web.socket.WebSocketMessage;
 import org.springframework.web.socket.WebSocketSession;
 
-import dev.presence.engine.PresenceMonitor;
 import dev.presence.websocket.ClientTransport;
+import dev.presence.websocket.ConnectionMonitor;
 import dev.presence.websocket.OutboundFrame;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -47,7 +47,7 @@ class ClientOutboxTests {
 
 	private final AtomicInteger slowClosed = new AtomicInteger();
 
-	private final PresenceMonitor monitor = new PresenceMonitor() {
+	private final ConnectionMonitor monitor = new ConnectionMonitor() {
 
 		@Override
 		public void slowClientClosed() {
