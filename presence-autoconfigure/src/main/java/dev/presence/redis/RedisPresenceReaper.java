@@ -6,9 +6,7 @@ import java.util.List;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.function.Supplier;
 
-import io.lettuce.core.ScriptOutputType;
 import io.lettuce.core.SetArgs;
 import io.lettuce.core.cluster.api.async.RedisClusterAsyncCommands;
 import org.apache.commons.logging.Log;
@@ -34,24 +32,17 @@ final class RedisPresenceReaper {
 
 	private final Duration claimTimeout;
 
-	private final String keyTimeToLive;
-
-	private final RedisScript reapScript;
-
-	private final Supplier<String> epochs;
+	private final RedisChangeScript reapScript;
 
 	private final PresenceMonitor monitor;
 
 	/** Dead nodes this node is reaping now. */
 	private final Set<String> reaping = ConcurrentHashMap.newKeySet();
 
-	RedisPresenceReaper(String nodeId, Duration claimTimeout, String keyTimeToLive, RedisScript reapScript,
-			Supplier<String> epochs, PresenceMonitor monitor) {
+	RedisPresenceReaper(String nodeId, Duration claimTimeout, RedisChangeScript reapScript, PresenceMonitor monitor) {
 		this.nodeId = nodeId;
 		this.claimTimeout = claimTimeout;
-		this.keyTimeToLive = keyTimeToLive;
 		this.reapScript = reapScript;
-		this.epochs = epochs;
 		this.monitor = monitor;
 	}
 
@@ -102,8 +93,7 @@ final class RedisPresenceReaper {
 			Set<String> topics) {
 		List<CompletableFuture<Long>> reaps = new ArrayList<>(topics.size());
 		for (String topic : topics) {
-			reaps.add(this.reapScript.run(commands, ScriptOutputType.INTEGER, TopicKeys.of(topic).scriptKeys(),
-					this.nodeId, this.keyTimeToLive, this.epochs.get(), deadNode));
+			reaps.add(this.reapScript.run(commands, topic, List.of(deadNode)));
 		}
 		return CompletableFuture.allOf(reaps.toArray(CompletableFuture[]::new)).thenApply((done) -> {
 			long removed = reaps.stream().mapToLong(CompletableFuture::join).sum();

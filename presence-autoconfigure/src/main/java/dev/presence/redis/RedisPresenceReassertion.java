@@ -8,7 +8,6 @@ import java.util.concurrent.CompletableFuture;
 import java.util.function.Predicate;
 import java.util.function.Supplier;
 
-import io.lettuce.core.ScriptOutputType;
 import io.lettuce.core.cluster.api.async.RedisClusterAsyncCommands;
 import org.apache.commons.logging.Log;
 import org.apache.commons.logging.LogFactory;
@@ -36,39 +35,32 @@ final class RedisPresenceReassertion {
 	/** How long after a failed reconciliation of a topic the next one starts. */
 	private static final Duration RECONCILE_DELAY = Duration.ofSeconds(1);
 
-	private final RedisScript script = RedisScript.load("reassert");
-
 	private final String nodeId;
 
-	private final String keyTimeToLive;
+	private final RedisChangeScript script;
 
 	private final RedisOwnedPresences owned;
 
 	private final Predicate<String> subscribed;
-
-	private final Supplier<String> epochs;
 
 	private final Supplier<@Nullable RedisClusterAsyncCommands<String, String>> commands;
 
 	/**
 	 * Create the re-assertion of a node.
 	 * @param nodeId the node
-	 * @param keyTimeToLive the time to live of a topic's keys, in milliseconds
+	 * @param script the {@code reassert} script, run for the node
 	 * @param owned what the node owns
 	 * @param subscribed whether the node follows a topic (it re-asserts such a topic even
 	 * when it owns nothing there, to remove entries it no longer owns)
-	 * @param epochs makes the epoch of a topic whose history starts anew
 	 * @param commands the commands of the store's connection, {@code null} while it has
 	 * none
 	 */
-	RedisPresenceReassertion(String nodeId, String keyTimeToLive, RedisOwnedPresences owned,
-			Predicate<String> subscribed, Supplier<String> epochs,
-			Supplier<@Nullable RedisClusterAsyncCommands<String, String>> commands) {
+	RedisPresenceReassertion(String nodeId, RedisChangeScript script, RedisOwnedPresences owned,
+			Predicate<String> subscribed, Supplier<@Nullable RedisClusterAsyncCommands<String, String>> commands) {
 		this.nodeId = nodeId;
-		this.keyTimeToLive = keyTimeToLive;
+		this.script = script;
 		this.owned = owned;
 		this.subscribed = subscribed;
-		this.epochs = epochs;
 		this.commands = commands;
 	}
 
@@ -76,7 +68,7 @@ final class RedisPresenceReassertion {
 	 * The script, for the store to load when it connects.
 	 */
 	RedisScript script() {
-		return this.script;
+		return this.script.script();
 	}
 
 	/**
@@ -133,7 +125,6 @@ final class RedisPresenceReassertion {
 	 */
 	private CompletableFuture<Long> reassert(RedisClusterAsyncCommands<String, String> redis, String topic,
 			@Nullable TopicHistory wentBack, boolean always, boolean eval) {
-		String[] keys = TopicKeys.of(topic).scriptKeys();
 		return this.owned.reassert(topic, (refsAndJson) -> {
 			List<CompletableFuture<Long>> calls = new ArrayList<>();
 			// the node's entries that Redis holds but the node no longer owns can only be
@@ -143,18 +134,12 @@ final class RedisPresenceReassertion {
 			do {
 				int to = Math.min(refsAndJson.size(), from + 2 * REASSERT_BATCH);
 				List<String> batch = refsAndJson.subList(from, to);
-				String[] args = new String[6 + batch.size()];
-				args[0] = this.nodeId;
-				args[1] = this.keyTimeToLive;
-				args[2] = this.epochs.get();
-				args[3] = complete ? "1" : "";
-				args[4] = (wentBack != null && from == 0) ? wentBack.epoch() : "";
-				args[5] = (wentBack != null) ? Long.toString(wentBack.sequence()) : "0";
-				for (int i = 0; i < batch.size(); i++) {
-					args[6 + i] = batch.get(i);
-				}
-				calls.add(eval ? this.script.eval(redis, ScriptOutputType.INTEGER, keys, args)
-						: this.script.evalsha(redis, ScriptOutputType.INTEGER, keys, args));
+				List<String> args = new ArrayList<>(3 + batch.size());
+				args.add(complete ? "1" : "");
+				args.add((wentBack != null && from == 0) ? wentBack.epoch() : "");
+				args.add((wentBack != null) ? Long.toString(wentBack.sequence()) : "0");
+				args.addAll(batch);
+				calls.add(this.script.call(redis, topic, eval, args));
 				from = to;
 			}
 			while (from < refsAndJson.size());

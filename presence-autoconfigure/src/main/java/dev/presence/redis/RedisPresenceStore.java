@@ -3,12 +3,10 @@ package dev.presence.redis;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
-import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -276,14 +274,14 @@ public final class RedisPresenceStore implements PresenceStore, SmartLifecycle {
 
 	private final RedisPresenceCodec codec;
 
-	private final RedisScript putScript = RedisScript.load("put");
+	private final RedisChangeScript putScript;
 
-	private final RedisScript removeScript = RedisScript.load("remove");
+	private final RedisChangeScript removeScript;
 
 	private final RedisScript snapshotScript = RedisScript.load("snapshot");
 
 
-	private final RedisScript reapScript = RedisScript.load("reap");
+	private final RedisChangeScript reapScript;
 
 	private final RedisOwnedPresences owned = new RedisOwnedPresences();
 
@@ -402,10 +400,14 @@ public final class RedisPresenceStore implements PresenceStore, SmartLifecycle {
 		this.heartbeat = new RedisPresenceHeartbeat(nodeId, heartbeatInterval, keyTimeToLive, nodeTimeout,
 				Clock.systemUTC(), this.owned, this.subscriptions::seen, new HeartbeatListener());
 		this.retry = new RedisRetry(mutationTimeout, ATTEMPT_CHECK_INTERVAL, this::followTopology);
-		this.reaper = new RedisPresenceReaper(nodeId, nodeTimeout.multipliedBy(CLAIM_TIMEOUTS), this.keyTimeToLive,
-				this.reapScript, RedisPresenceStore::newEpoch, monitor);
-		this.reassertion = new RedisPresenceReassertion(nodeId, this.keyTimeToLive, this.owned,
-				this.subscriptions::isSubscribed, RedisPresenceStore::newEpoch, () -> {
+		this.putScript = new RedisChangeScript("put", nodeId, this.keyTimeToLive);
+		this.removeScript = new RedisChangeScript("remove", nodeId, this.keyTimeToLive);
+		this.reapScript = new RedisChangeScript("reap", nodeId, this.keyTimeToLive);
+		this.reaper = new RedisPresenceReaper(nodeId, nodeTimeout.multipliedBy(CLAIM_TIMEOUTS), this.reapScript,
+				monitor);
+		this.reassertion = new RedisPresenceReassertion(nodeId,
+				new RedisChangeScript("reassert", nodeId, this.keyTimeToLive), this.owned,
+				this.subscriptions::isSubscribed, () -> {
 					Connections connections = this.connections;
 					return (connections != null) ? connections.async : null;
 				});
@@ -424,7 +426,6 @@ public final class RedisPresenceStore implements PresenceStore, SmartLifecycle {
 		Assert.notNull(topic, "'topic' must not be null");
 		Assert.notNull(entry, "'entry' must not be null");
 		Connections connections = running();
-		String[] keys = TopicKeys.of(topic).scriptKeys();
 		String json;
 		try {
 			json = this.codec.writeEntry(entry);
@@ -432,11 +433,9 @@ public final class RedisPresenceStore implements PresenceStore, SmartLifecycle {
 		catch (RuntimeException ex) {
 			return CompletableFuture.failedFuture(ex);
 		}
-		String[] args = { this.nodeId, this.keyTimeToLive, newEpoch(), entry.ref(), json,
-				(replacedRef != null) ? replacedRef : "" };
-		Function<Boolean, CompletableFuture<Long>> send = (eval) -> eval
-				? this.putScript.eval(connections.async, ScriptOutputType.INTEGER, keys, args)
-				: this.putScript.evalsha(connections.async, ScriptOutputType.INTEGER, keys, args);
+		List<String> args = List.of(entry.ref(), json, (replacedRef != null) ? replacedRef : "");
+		Function<Boolean, CompletableFuture<Long>> send = (eval) -> this.putScript.call(connections.async, topic,
+				eval, args);
 		AtomicBoolean firstAttempt = new AtomicBoolean(true);
 		String replacedJson = (replacedRef != null) ? this.owned.json(topic, replacedRef) : null;
 		CompletableFuture<Long> sequence = this.retry.run("Put of '" + entry.ref() + "' in topic " + LogValues.quote(topic),
@@ -487,11 +486,8 @@ public final class RedisPresenceStore implements PresenceStore, SmartLifecycle {
 		Assert.notNull(topic, "'topic' must not be null");
 		Assert.notNull(ref, "'ref' must not be null");
 		Connections connections = running();
-		String[] keys = TopicKeys.of(topic).scriptKeys();
-		String[] args = { this.nodeId, this.keyTimeToLive, newEpoch(), ref };
-		Function<Boolean, CompletableFuture<Long>> send = (eval) -> eval
-				? this.removeScript.eval(connections.async, ScriptOutputType.INTEGER, keys, args)
-				: this.removeScript.evalsha(connections.async, ScriptOutputType.INTEGER, keys, args);
+		Function<Boolean, CompletableFuture<Long>> send = (eval) -> this.removeScript.call(connections.async, topic,
+				eval, List.of(ref));
 		AtomicBoolean firstAttempt = new AtomicBoolean(true);
 		CompletableFuture<Long> sequence = this.retry.run("Remove of '" + ref + "' in topic " + LogValues.quote(topic),
 				(eval) -> firstAttempt.getAndSet(false) ? this.owned.remove(topic, ref, () -> send.apply(eval))
@@ -694,9 +690,9 @@ public final class RedisPresenceStore implements PresenceStore, SmartLifecycle {
 		Duration timeout = connections.commands.getTimeout();
 		try {
 			CompletableFuture
-				.allOf(this.putScript.load(connections.async), this.removeScript.load(connections.async),
-						this.snapshotScript.load(connections.async), this.reassertion.script().load(connections.async),
-						this.reapScript.load(connections.async))
+				.allOf(this.putScript.script().load(connections.async),
+						this.removeScript.script().load(connections.async), this.snapshotScript.load(connections.async),
+						this.reassertion.script().load(connections.async), this.reapScript.script().load(connections.async))
 				.get(timeout.toMillis(), TimeUnit.MILLISECONDS);
 		}
 		catch (InterruptedException ex) {
@@ -744,17 +740,8 @@ public final class RedisPresenceStore implements PresenceStore, SmartLifecycle {
 
 	private void removeOwnPresences(Connections connections) {
 		int presences = this.owned.size();
-		List<CompletableFuture<Long>> removals = this.owned.removeAll((topic, refs) -> {
-			String[] args = new String[3 + refs.size()];
-			args[0] = this.nodeId;
-			args[1] = this.keyTimeToLive;
-			args[2] = newEpoch();
-			for (int i = 0; i < refs.size(); i++) {
-				args[3 + i] = refs.get(i);
-			}
-			String[] keys = TopicKeys.of(topic).scriptKeys();
-			return this.removeScript.<Long>run(connections.async, ScriptOutputType.INTEGER, keys, args);
-		});
+		List<CompletableFuture<Long>> removals = this.owned
+			.removeAll((topic, refs) -> this.removeScript.run(connections.async, topic, refs));
 		try {
 			CompletableFuture.allOf(removals.toArray(CompletableFuture[]::new))
 				.thenCompose((removed) -> connections.async.zrem(NODES_KEY, this.nodeId))
@@ -818,14 +805,6 @@ public final class RedisPresenceStore implements PresenceStore, SmartLifecycle {
 
 	private static <T> CompletableFuture<T> bounded(CompletableFuture<T> future, Connections connections) {
 		return future.orTimeout(connections.commands.getTimeout().toMillis(), TimeUnit.MILLISECONDS);
-	}
-
-	/**
-	 * A fresh random epoch: the id of a topic's history, should the change that carries it
-	 * find none.
-	 */
-	private static String newEpoch() {
-		return HexFormat.of().toHexDigits(ThreadLocalRandom.current().nextLong());
 	}
 
 	/**
