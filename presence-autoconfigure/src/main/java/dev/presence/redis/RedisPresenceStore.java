@@ -97,7 +97,10 @@ import dev.presence.store.TopicBroadcast;
  * {@code HSET presence:{T}:s epoch <fresh> seq 0}), {@code HINCRBY presence:{T}:s seq 1},
  * {@code SPUBLISH} and a {@code PEXPIRE} of both keys; a script that changes nothing
  * publishes nothing. That shared part is written once, in {@code change.lua}, which each
- * of these scripts includes ({@link RedisScript#load(String)}).
+ * of these scripts includes ({@link RedisScript#load(String)}); its arguments (node, time
+ * to live, fresh epoch) are supplied by {@link RedisChangeScript}, which runs them all.
+ * A broadcast is one {@code SPUBLISH} on the same channel, outside the numbering
+ * ({@link #broadcast(TopicBroadcast)}).
  * <p>
  * {@link #put(String, PresenceEntry, String) put} runs {@code put.lua} (an update of
  * {@code old} to {@code new}; without a replaced ref the first two lines are skipped). The
