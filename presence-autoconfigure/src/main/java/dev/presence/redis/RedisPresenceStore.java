@@ -10,30 +10,16 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicBoolean;
-import java.util.concurrent.atomic.AtomicLong;
-import java.util.function.BooleanSupplier;
 import java.util.function.Function;
 
 import io.lettuce.core.AbstractRedisClient;
 import io.lettuce.core.RedisClient;
 import io.lettuce.core.RedisConnectionException;
-import io.lettuce.core.RedisConnectionStateListener;
 import io.lettuce.core.ScriptOutputType;
-import io.lettuce.core.api.StatefulConnection;
-import io.lettuce.core.api.StatefulRedisConnection;
 import io.lettuce.core.cluster.RedisClusterClient;
-import io.lettuce.core.cluster.SlotHash;
-import io.lettuce.core.cluster.api.StatefulRedisClusterConnection;
-import io.lettuce.core.cluster.api.async.RedisClusterAsyncCommands;
-import io.lettuce.core.cluster.models.partitions.RedisClusterNode;
-import io.lettuce.core.cluster.pubsub.StatefulRedisClusterPubSubConnection;
-import io.lettuce.core.pubsub.RedisPubSubListener;
-import io.lettuce.core.pubsub.StatefulRedisPubSubConnection;
 import org.apache.commons.logging.Log;
 import org.apache.commons.logging.LogFactory;
 import org.jspecify.annotations.Nullable;
-import tools.jackson.databind.json.JsonMapper;
-
 import org.springframework.context.SmartLifecycle;
 import org.springframework.util.Assert;
 
@@ -43,6 +29,7 @@ import dev.presence.store.PresenceEntry;
 import dev.presence.store.PresenceSnapshot;
 import dev.presence.store.PresenceStore;
 import dev.presence.store.TopicBroadcast;
+import tools.jackson.databind.json.JsonMapper;
 
 /**
  * {@link PresenceStore} on Redis or Redis Cluster, through Lettuce's async API: every
@@ -265,8 +252,6 @@ public final class RedisPresenceStore implements PresenceStore, SmartLifecycle {
 	private static final Duration ATTEMPT_CHECK_INTERVAL = Duration.ofMillis(500);
 
 	/** The least time between two topology reads this node asks for itself. */
-	private static final Duration TOPOLOGY_INTERVAL = Duration.ofMillis(250);
-
 	private final AbstractRedisClient client;
 
 	private final String nodeId;
@@ -299,11 +284,9 @@ public final class RedisPresenceStore implements PresenceStore, SmartLifecycle {
 	private final RedisRetry retry;
 
 	/** When this node last asked a cluster for its topology, {@link System#nanoTime()}. */
-	private final AtomicLong topologyAskedAt = new AtomicLong(System.nanoTime() - TOPOLOGY_INTERVAL.toNanos());
-
 	private final Object lifecycleMonitor = new Object();
 
-	private volatile @Nullable Connections connections;
+	private volatile @Nullable RedisConnections connections;
 
 	/**
 	 * Create a store with its own {@link JsonMapper}.
@@ -411,8 +394,8 @@ public final class RedisPresenceStore implements PresenceStore, SmartLifecycle {
 		this.reassertion = new RedisPresenceReassertion(nodeId,
 				new RedisChangeScript("reassert", nodeId, this.keyTimeToLive), this.owned,
 				this.subscriptions::isSubscribed, () -> {
-					Connections connections = this.connections;
-					return (connections != null) ? connections.async : null;
+					RedisConnections connections = this.connections;
+					return (connections != null) ? connections.async() : null;
 				});
 	}
 
@@ -428,7 +411,7 @@ public final class RedisPresenceStore implements PresenceStore, SmartLifecycle {
 	public CompletableFuture<Void> put(String topic, PresenceEntry entry, @Nullable String replacedRef) {
 		Assert.notNull(topic, "'topic' must not be null");
 		Assert.notNull(entry, "'entry' must not be null");
-		Connections connections = running();
+		RedisConnections connections = running();
 		String json;
 		try {
 			json = this.codec.writeEntry(entry);
@@ -437,7 +420,7 @@ public final class RedisPresenceStore implements PresenceStore, SmartLifecycle {
 			return CompletableFuture.failedFuture(ex);
 		}
 		List<String> args = List.of(entry.ref(), json, (replacedRef != null) ? replacedRef : "");
-		Function<Boolean, CompletableFuture<Long>> send = (eval) -> this.putScript.call(connections.async, topic,
+		Function<Boolean, CompletableFuture<Long>> send = (eval) -> this.putScript.call(connections.async(), topic,
 				eval, args);
 		AtomicBoolean firstAttempt = new AtomicBoolean(true);
 		String replacedJson = (replacedRef != null) ? this.owned.json(topic, replacedRef) : null;
@@ -453,7 +436,7 @@ public final class RedisPresenceStore implements PresenceStore, SmartLifecycle {
 					}
 					// dispatched after what came since: only if a remove did not come since
 					return this.owned.ifOwned(topic, entry.ref(), () -> send.apply(eval), null);
-				}, 0L, () -> route(connections, topic))
+				}, 0L, () -> connections.route(topic, this.subscriptions))
 			.whenComplete((seq, ex) -> {
 				if (ex != null) {
 					// the client is told the put failed, yet it may have run: own what the client
@@ -471,31 +454,31 @@ public final class RedisPresenceStore implements PresenceStore, SmartLifecycle {
 		});
 	}
 
-	private void addTopic(Connections connections, String topic) {
+	private void addTopic(RedisConnections connections, String topic) {
 		String topicsKey = TopicKeys.nodeTopics(this.nodeId);
 		// sent just before the put and not waited for: the three commands go out back to back
 		// (pipelined), so the track still waits one round trip, and Redis knows where to reap
 		// the entry once it holds it
-		connections.async.sadd(topicsKey, topic).exceptionally((ex) -> {
+		connections.async().sadd(topicsKey, topic).exceptionally((ex) -> {
 			logger.warn("Could not record topic " + LogValues.quote(topic) + " of node '" + this.nodeId
 					+ "'; the next heartbeat will: " + ex);
 			return 0L;
 		});
-		connections.async.pexpire(topicsKey, Long.parseLong(this.keyTimeToLive)).exceptionally((ex) -> false);
+		connections.async().pexpire(topicsKey, Long.parseLong(this.keyTimeToLive)).exceptionally((ex) -> false);
 	}
 
 	@Override
 	public CompletableFuture<Void> remove(String topic, String ref) {
 		Assert.notNull(topic, "'topic' must not be null");
 		Assert.notNull(ref, "'ref' must not be null");
-		Connections connections = running();
-		Function<Boolean, CompletableFuture<Long>> send = (eval) -> this.removeScript.call(connections.async, topic,
+		RedisConnections connections = running();
+		Function<Boolean, CompletableFuture<Long>> send = (eval) -> this.removeScript.call(connections.async(), topic,
 				eval, List.of(ref));
 		AtomicBoolean firstAttempt = new AtomicBoolean(true);
 		CompletableFuture<Long> sequence = this.retry.run("Remove of '" + ref + "' in topic " + LogValues.quote(topic),
 				(eval) -> firstAttempt.getAndSet(false) ? this.owned.remove(topic, ref, () -> send.apply(eval))
 						: this.owned.withTopics((topics) -> send.apply(eval)),
-				0L, () -> route(connections, topic))
+				0L, () -> connections.route(topic, this.subscriptions))
 			.whenComplete((seq, ex) -> {
 				if (ex != null) {
 					// the node owns the entry no more: Redis drops it once it can
@@ -513,10 +496,10 @@ public final class RedisPresenceStore implements PresenceStore, SmartLifecycle {
 	@Override
 	public CompletableFuture<PresenceSnapshot> snapshot(String topic) {
 		Assert.notNull(topic, "'topic' must not be null");
-		Connections connections = running();
-		CompletableFuture<List<Object>> reply = this.snapshotScript.run(connections.async, ScriptOutputType.MULTI,
+		RedisConnections connections = running();
+		CompletableFuture<List<Object>> reply = this.snapshotScript.run(connections.async(), ScriptOutputType.MULTI,
 				TopicKeys.of(topic).scriptKeys());
-		return bounded(reply, connections).thenApply((values) -> {
+		return connections.bounded(reply).thenApply((values) -> {
 			PresenceSnapshot snapshot = toSnapshot(topic, values);
 			if (!snapshot.epoch().isEmpty()) {
 				this.subscriptions.seen(topic, new TopicHistory(snapshot.epoch(), snapshot.sequence()));
@@ -551,10 +534,10 @@ public final class RedisPresenceStore implements PresenceStore, SmartLifecycle {
 	@Override
 	public CompletableFuture<Void> broadcast(TopicBroadcast broadcast) {
 		Assert.notNull(broadcast, "'broadcast' must not be null");
-		Connections connections = running();
+		RedisConnections connections = running();
 		String message = this.codec.writeBroadcast(broadcast);
-		return bounded(connections.async.spublish(TopicKeys.of(broadcast.topic()).channel(), message)
-			.toCompletableFuture(), connections).thenAccept((receivers) -> {
+		return connections.bounded(connections.async().spublish(TopicKeys.of(broadcast.topic()).channel(), message)
+			.toCompletableFuture()).thenAccept((receivers) -> {
 			});
 	}
 
@@ -562,16 +545,16 @@ public final class RedisPresenceStore implements PresenceStore, SmartLifecycle {
 	public CompletableFuture<Void> subscribe(String topic, PresenceChangeListener listener) {
 		Assert.notNull(topic, "'topic' must not be null");
 		Assert.notNull(listener, "'listener' must not be null");
-		Connections connections = running();
+		RedisConnections connections = running();
 		String owner = connections.ownerOf(TopicKeys.of(topic).channel());
-		return bounded(this.subscriptions.subscribe(connections.pubSub.async(), topic, listener, owner), connections);
+		return connections.bounded(this.subscriptions.subscribe(connections.pubSub().async(), topic, listener, owner));
 	}
 
 	@Override
 	public CompletableFuture<Void> unsubscribe(String topic) {
 		Assert.notNull(topic, "'topic' must not be null");
-		Connections connections = running();
-		return bounded(this.subscriptions.unsubscribe(connections.pubSub.async(), topic), connections);
+		RedisConnections connections = running();
+		return connections.bounded(this.subscriptions.unsubscribe(connections.pubSub().async(), topic));
 	}
 
 	/**
@@ -586,45 +569,15 @@ public final class RedisPresenceStore implements PresenceStore, SmartLifecycle {
 	}
 
 	/**
-	 * Where a command of a topic goes now, to tell later whether it got stuck there: the
-	 * connection is down, or on a cluster the slot's master failed or another node took the
-	 * slot over (the topology is read again meanwhile, at most every 250ms).
-	 * @return whether a command sent now is stuck, when asked later
-	 */
-	private BooleanSupplier route(Connections connections, String topic) {
-		if (!(this.client instanceof RedisClusterClient)) {
-			return () -> !connections.commands.isOpen();
-		}
-		String channel = TopicKeys.of(topic).channel();
-		String owner = connections.ownerOf(channel);
-		return () -> {
-			followTopology();
-			RedisClusterNode now = connections.master(channel);
-			return now == null || !now.getNodeId().equals(owner) || now.is(RedisClusterNode.NodeFlag.FAIL)
-					|| now.is(RedisClusterNode.NodeFlag.EVENTUAL_FAIL);
-		};
-	}
-
-	/**
 	 * On a Redis Cluster, read the topology now (a change failed: its master may have died
 	 * and a replica taken over), at most every 250ms, and move the subscriptions whose slot
-	 * changed owner. Lettuce's own refresh, adaptive and periodic, follows too, but later.
+	 * changed owner.
 	 */
 	private void followTopology() {
-		if (!(this.client instanceof RedisClusterClient cluster)) {
-			return;
+		RedisConnections connections = this.connections;
+		if (connections != null) {
+			connections.followTopology(this.subscriptions);
 		}
-		long askedAt = this.topologyAskedAt.get();
-		long now = System.nanoTime();
-		if (now - askedAt < TOPOLOGY_INTERVAL.toNanos() || !this.topologyAskedAt.compareAndSet(askedAt, now)) {
-			return;
-		}
-		cluster.refreshPartitionsAsync().whenComplete((refreshed, ex) -> {
-			Connections connections = this.connections;
-			if (ex == null && connections != null) {
-				this.subscriptions.followSlotOwners(connections.pubSub.async(), connections::ownerOf);
-			}
-		});
 	}
 
 	private void pubSubReconnected() {
@@ -640,9 +593,9 @@ public final class RedisPresenceStore implements PresenceStore, SmartLifecycle {
 			if (this.connections != null) {
 				return;
 			}
-			Connections connections;
+			RedisConnections connections;
 			try {
-				connections = connect();
+				connections = RedisConnections.open(this.client, this.subscriptions);
 			}
 			catch (RedisConnectionException ex) {
 				throw new PresenceStoreUnavailableException("The presence store of node '" + this.nodeId
@@ -656,46 +609,19 @@ public final class RedisPresenceStore implements PresenceStore, SmartLifecycle {
 				throw ex;
 			}
 			this.connections = connections;
-			this.heartbeat.start(connections.commands, connections.commands.getTimeout());
+			this.heartbeat.start(connections.commands(), connections.timeout());
 			logger.info("Presence store of node '" + this.nodeId + "' connected to Redis"
-					+ ((this.client instanceof RedisClusterClient) ? " Cluster" : ""));
+					+ (connections.isCluster() ? " Cluster" : ""));
 		}
 	}
 
-	private Connections connect() {
-		StatefulConnection<String, String> commands;
-		RedisClusterAsyncCommands<String, String> async;
-		if (this.client instanceof RedisClusterClient clusterClient) {
-			StatefulRedisClusterConnection<String, String> connection = clusterClient.connect();
-			commands = connection;
-			async = connection.async();
-		}
-		else {
-			StatefulRedisConnection<String, String> connection = ((RedisClient) this.client).connect();
-			commands = connection;
-			async = connection.async();
-		}
-		StatefulRedisPubSubConnection<String, String> pubSub;
-		try {
-			pubSub = (this.client instanceof RedisClusterClient clusterClient) ? clusterClient.connectPubSub()
-					: ((RedisClient) this.client).connectPubSub();
-		}
-		catch (RuntimeException ex) {
-			commands.close();
-			throw ex;
-		}
-		pubSub.addListener((RedisPubSubListener<String, String>) this.subscriptions);
-		pubSub.addListener((RedisConnectionStateListener) this.subscriptions);
-		return new Connections(commands, async, pubSub);
-	}
-
-	private void loadScripts(Connections connections) {
-		Duration timeout = connections.commands.getTimeout();
+	private void loadScripts(RedisConnections connections) {
+		Duration timeout = connections.timeout();
 		try {
 			CompletableFuture
-				.allOf(this.putScript.script().load(connections.async),
-						this.removeScript.script().load(connections.async), this.snapshotScript.load(connections.async),
-						this.reassertion.script().load(connections.async), this.reapScript.script().load(connections.async))
+				.allOf(this.putScript.script().load(connections.async()),
+						this.removeScript.script().load(connections.async()), this.snapshotScript.load(connections.async()),
+						this.reassertion.script().load(connections.async()), this.reapScript.script().load(connections.async()))
 				.get(timeout.toMillis(), TimeUnit.MILLISECONDS);
 		}
 		catch (InterruptedException ex) {
@@ -723,7 +649,7 @@ public final class RedisPresenceStore implements PresenceStore, SmartLifecycle {
 	 */
 	private void disconnect(boolean removeOwnPresences) {
 		synchronized (this.lifecycleMonitor) {
-			Connections connections = this.connections;
+			RedisConnections connections = this.connections;
 			if (connections == null) {
 				return;
 			}
@@ -741,14 +667,14 @@ public final class RedisPresenceStore implements PresenceStore, SmartLifecycle {
 		}
 	}
 
-	private void removeOwnPresences(Connections connections) {
+	private void removeOwnPresences(RedisConnections connections) {
 		int presences = this.owned.size();
 		List<CompletableFuture<Long>> removals = this.owned
-			.removeAll((topic, refs) -> this.removeScript.run(connections.async, topic, refs));
+			.removeAll((topic, refs) -> this.removeScript.run(connections.async(), topic, refs));
 		try {
 			CompletableFuture.allOf(removals.toArray(CompletableFuture[]::new))
-				.thenCompose((removed) -> connections.async.zrem(NODES_KEY, this.nodeId))
-				.thenCompose((removed) -> connections.async.del(TopicKeys.nodeTopics(this.nodeId)))
+				.thenCompose((removed) -> connections.async().zrem(NODES_KEY, this.nodeId))
+				.thenCompose((removed) -> connections.async().del(TopicKeys.nodeTopics(this.nodeId)))
 				.toCompletableFuture()
 				.get(this.nodeTimeout.toMillis(), TimeUnit.MILLISECONDS);
 			logger.info("Node '" + this.nodeId + "' removed its " + presences + " presence(s) in " + removals.size()
@@ -786,8 +712,8 @@ public final class RedisPresenceStore implements PresenceStore, SmartLifecycle {
 	 * @return a future that completes once Redis answered and the node acted on it
 	 */
 	CompletableFuture<Void> beat() {
-		Connections connections = running();
-		return this.heartbeat.beat(connections.commands, connections.commands.getTimeout());
+		RedisConnections connections = running();
+		return this.heartbeat.beat(connections.commands(), connections.timeout());
 	}
 
 	@Override
@@ -800,14 +726,10 @@ public final class RedisPresenceStore implements PresenceStore, SmartLifecycle {
 		return PHASE;
 	}
 
-	private Connections running() {
-		Connections connections = this.connections;
+	private RedisConnections running() {
+		RedisConnections connections = this.connections;
 		Assert.state(connections != null, "Presence store is not running");
 		return connections;
-	}
-
-	private static <T> CompletableFuture<T> bounded(CompletableFuture<T> future, Connections connections) {
-		return future.orTimeout(connections.commands.getTimeout().toMillis(), TimeUnit.MILLISECONDS);
 	}
 
 	/**
@@ -832,9 +754,9 @@ public final class RedisPresenceStore implements PresenceStore, SmartLifecycle {
 
 		@Override
 		public void beating() {
-			Connections connections = RedisPresenceStore.this.connections;
-			if (connections != null && connections.pubSub instanceof StatefulRedisClusterPubSubConnection) {
-				RedisPresenceStore.this.subscriptions.followSlotOwners(connections.pubSub.async(),
+			RedisConnections connections = RedisPresenceStore.this.connections;
+			if (connections != null && connections.isCluster()) {
+				RedisPresenceStore.this.subscriptions.followSlotOwners(connections.pubSub().async(),
 						connections::ownerOf);
 			}
 		}
@@ -847,45 +769,10 @@ public final class RedisPresenceStore implements PresenceStore, SmartLifecycle {
 
 		@Override
 		public void nodesDead(List<String> nodes) {
-			Connections connections = RedisPresenceStore.this.connections;
+			RedisConnections connections = RedisPresenceStore.this.connections;
 			if (connections != null) {
-				nodes.forEach((node) -> RedisPresenceStore.this.reaper.reap(connections.async, node));
+				nodes.forEach((node) -> RedisPresenceStore.this.reaper.reap(connections.async(), node));
 			}
-		}
-
-	}
-
-	private record Connections(StatefulConnection<String, String> commands,
-			RedisClusterAsyncCommands<String, String> async, StatefulRedisPubSubConnection<String, String> pubSub) {
-
-		/**
-		 * The id of the cluster node that owns a channel's slot, as the client's topology
-		 * knows it.
-		 * @param channel the channel
-		 * @return the node id, {@code null} when Redis is no cluster or no node owns it
-		 */
-		@Nullable String ownerOf(String channel) {
-			RedisClusterNode owner = master(channel);
-			return (owner != null) ? owner.getNodeId() : null;
-		}
-
-		/**
-		 * The cluster node that owns a channel's slot, as the client's topology knows it.
-		 * @param channel the channel
-		 * @return the node, {@code null} when Redis is no cluster or no node owns it
-		 */
-		@Nullable RedisClusterNode master(String channel) {
-			if (!(this.pubSub instanceof StatefulRedisClusterPubSubConnection<String, String> cluster)) {
-				return null;
-			}
-			return cluster.getPartitions().getMasterBySlot(SlotHash.getSlot(channel));
-		}
-
-		void close(RedisConnectionStateListener listener) {
-			// a disconnection we make is no lost connection
-			this.pubSub.removeListener(listener);
-			this.pubSub.close();
-			this.commands.close();
 		}
 
 	}
