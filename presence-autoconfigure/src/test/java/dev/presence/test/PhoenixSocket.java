@@ -571,14 +571,16 @@ public final class PhoenixSocket implements WebSocket.Listener, AutoCloseable {
 	}
 
 	/**
-	 * Every frame received so far, taken or not, as it grows.
+	 * Every frame received and kept (see {@link #keepOnly(Predicate)}) so far, taken or
+	 * not, as it grows.
 	 */
 	public List<JsonNode> received() {
 		return Collections.unmodifiableList(this.received);
 	}
 
 	/**
-	 * The text of every frame received so far ({@code <binary>} for a binary one).
+	 * The text of every frame received and kept so far ({@code <binary>} for a binary
+	 * one).
 	 */
 	public List<String> texts() {
 		return Collections.unmodifiableList(this.texts);
@@ -647,10 +649,17 @@ public final class PhoenixSocket implements WebSocket.Listener, AutoCloseable {
 	 */
 	@Override
 	public void close() {
+		close(WebSocket.NORMAL_CLOSURE, "bye");
+	}
+
+	/**
+	 * Close with a status and reason of the test's choosing, as {@link #close()} does.
+	 */
+	public void close(int statusCode, String reason) {
 		this.closedByClient = true;
 		WebSocket socket = this.socket;
 		if (socket != null && !socket.isOutputClosed()) {
-			socket.sendClose(WebSocket.NORMAL_CLOSURE, "bye")
+			socket.sendClose(statusCode, reason)
 				.orTimeout(5, TimeUnit.SECONDS)
 				.exceptionally((ex) -> null)
 				.join();
