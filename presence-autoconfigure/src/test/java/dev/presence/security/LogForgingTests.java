@@ -1,10 +1,7 @@
 package dev.presence.security;
 
-import java.net.http.HttpClient;
-import java.net.http.WebSocket;
 import java.time.Duration;
 import java.util.List;
-import java.util.concurrent.TimeUnit;
 
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -96,14 +93,7 @@ class LogForgingTests {
 
 	@Test
 	void closeReasonWithALineBreakIsLoggedOnOneLine(CapturedOutput output) {
-		WebSocket socket = HttpClient.newHttpClient()
-			.newWebSocketBuilder()
-			.buildAsync(PhoenixSocket.uri(this.port, "apikey=anon-key"), new WebSocket.Listener() {
-			})
-			.orTimeout(10, TimeUnit.SECONDS)
-			.join();
-
-		socket.sendClose(4000, "bye\n" + FORGED).orTimeout(10, TimeUnit.SECONDS).join();
+		PhoenixSocket.connect(this.port).close(4000, "bye\n" + FORGED);
 
 		await().atMost(Duration.ofSeconds(10))
 			.untilAsserted(() -> assertThat(output.getAll()).contains("bye\\n" + FORGED));

@@ -20,8 +20,12 @@ import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.CompletionStage;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Predicate;
 
@@ -43,8 +47,15 @@ import static org.awaitility.Awaitility.await;
  * arrays, their text is kept too), and folds the {@code presence_state} and
  * {@code presence_diff} frames of each topic into the state a Supabase client would show
  * (docs/protocol.md §3.6).
+ * <p>
+ * A test can drive it frame by frame ({@link #send(String)}, {@link #next(Predicate)}), or
+ * by topic, with refs it chooses itself ({@link #join(String, String)},
+ * {@link #track(String, Map)}, {@link #untrack(String)}, {@link #leave(String)}). A client
+ * that must not hold on to what it receives (a memory test, a fuzzer) keeps only the frames
+ * it asks for ({@link #keepOnly(Predicate)}). Sends are serialised, so several threads may
+ * share a client.
  */
-public final class PhoenixSocket implements WebSocket.Listener {
+public final class PhoenixSocket implements WebSocket.Listener, AutoCloseable {
 
 	public static final JsonMapper MAPPER = JsonMapper.builder().build();
 
@@ -60,15 +71,38 @@ public final class PhoenixSocket implements WebSocket.Listener {
 	// guarded by itself
 	private final Map<String, PresenceView> views = new LinkedHashMap<>();
 
+	// guarded by views: topic to the join ref of join(topic, key)
+	private final Map<String, String> joinRefs = new LinkedHashMap<>();
+
+	private final Map<String, AtomicInteger> counts = new ConcurrentHashMap<>();
+
+	private final AtomicInteger malformed = new AtomicInteger();
+
+	private final AtomicInteger refs = new AtomicInteger();
+
+	private final Object sending = new Object();
+
 	private final StringBuilder partial = new StringBuilder();
 
 	private final ByteArrayOutputStream partialBinary = new ByteArrayOutputStream();
 
 	private final CompletableFuture<Integer> closed = new CompletableFuture<>();
 
+	/** Whether the connection asked for {@code vsn=2.0.0}, where every frame is an array. */
+	private final boolean arrays;
+
+	private volatile String closeReason = "open";
+
+	private volatile boolean closedByClient;
+
+	private volatile Predicate<JsonNode> kept = (frame) -> true;
+
+	private volatile String name = "client";
+
 	private volatile @Nullable WebSocket socket;
 
-	private PhoenixSocket() {
+	private PhoenixSocket(boolean arrays) {
+		this.arrays = arrays;
 	}
 
 	/**
@@ -87,7 +121,8 @@ public final class PhoenixSocket implements WebSocket.Listener {
 	 * @param headers header names and values, alternating
 	 */
 	public static PhoenixSocket connect(URI uri, String... headers) {
-		PhoenixSocket client = new PhoenixSocket();
+		String query = uri.getRawQuery();
+		PhoenixSocket client = new PhoenixSocket(query != null && query.contains("vsn=2.0.0"));
 		client.socket = builder(headers).buildAsync(uri, client).orTimeout(10, TimeUnit.SECONDS).join();
 		return client;
 	}
@@ -111,7 +146,7 @@ public final class PhoenixSocket implements WebSocket.Listener {
 	 */
 	public static int refusedStatus(URI uri, String... headers) {
 		try {
-			WebSocket socket = builder(headers).buildAsync(uri, new PhoenixSocket())
+			WebSocket socket = builder(headers).buildAsync(uri, new PhoenixSocket(false))
 				.orTimeout(10, TimeUnit.SECONDS)
 				.join();
 			socket.abort();
@@ -149,27 +184,66 @@ public final class PhoenixSocket implements WebSocket.Listener {
 		if (last) {
 			String text = this.partial.toString();
 			this.partial.setLength(0);
-			JsonNode frame = asArray(MAPPER.readTree(text));
-			this.texts.add(text);
-			this.received.add(frame);
-			synchronized (this.views) {
-				PresenceView view = this.views.get(frame.get(2).asString());
-				if (view != null) {
-					view.apply(frame);
-				}
-			}
-			synchronized (this.inbox) {
-				this.inbox.add(frame);
-			}
+			receive(text);
 		}
 		webSocket.request(1);
 		return null;
 	}
 
+	private void receive(String text) {
+		JsonNode frame = parse(text);
+		if (frame == null) {
+			this.malformed.incrementAndGet();
+			return;
+		}
+		accept(frame, text);
+	}
+
+	private void accept(JsonNode frame, String text) {
+		this.counts.computeIfAbsent(frame.get(3).asString(), (event) -> new AtomicInteger()).incrementAndGet();
+		synchronized (this.views) {
+			PresenceView view = this.views.get(frame.get(2).asString());
+			if (view != null) {
+				view.apply(frame);
+			}
+		}
+		if (this.kept.test(frame)) {
+			this.texts.add(text);
+			this.received.add(frame);
+			synchronized (this.inbox) {
+				this.inbox.add(frame);
+			}
+		}
+	}
+
 	/**
-	 * A binary frame: a user broadcast (kind 4) is read into the frame supabase-js makes
-	 * of it, {@code [null, null, topic, "broadcast", {type, event, payload}]}, marked with
-	 * {@code "binaryFrame": true}; a binary payload is given as Base64 text.
+	 * A frame as a {@code 2.0.0} array, or {@code null} if it is no Phoenix frame: not
+	 * JSON, not an array of five (or a {@code 1.0.0} object where the connection did not
+	 * ask for arrays), or with a payload that is not an object.
+	 */
+	private @Nullable JsonNode parse(String text) {
+		JsonNode frame;
+		try {
+			JsonNode tree = MAPPER.readTree(text);
+			if (this.arrays && !tree.isArray()) {
+				return null;
+			}
+			frame = asArray(tree);
+		}
+		catch (RuntimeException ex) {
+			return null;
+		}
+		boolean phoenix = frame.size() == 5 && frame.get(2).isString() && frame.get(3).isString()
+				&& frame.get(4).isObject();
+		return phoenix ? frame : null;
+	}
+
+	/**
+	 * A binary frame: a user broadcast (kind 4, the only binary frame the server sends) is
+	 * read into the frame supabase-js makes of it,
+	 * {@code [null, null, topic, "broadcast", {type, event, payload}]}, marked with
+	 * {@code "binaryFrame": true}; a binary payload is given as Base64 text. Any other
+	 * binary frame counts as malformed.
 	 */
 	@Override
 	public CompletionStage<?> onBinary(WebSocket webSocket, ByteBuffer data, boolean last) {
@@ -179,13 +253,13 @@ public final class PhoenixSocket implements WebSocket.Listener {
 		if (last) {
 			byte[] message = this.partialBinary.toByteArray();
 			this.partialBinary.reset();
-			this.texts.add("<binary>");
 			JsonNode frame = userBroadcast(message);
 			if (frame != null) {
-				this.received.add(frame);
-				synchronized (this.inbox) {
-					this.inbox.add(frame);
-				}
+				accept(frame, "<binary>");
+			}
+			else {
+				this.texts.add("<binary>");
+				this.malformed.incrementAndGet();
 			}
 		}
 		webSocket.request(1);
@@ -222,18 +296,23 @@ public final class PhoenixSocket implements WebSocket.Listener {
 
 	@Override
 	public CompletionStage<?> onClose(WebSocket webSocket, int statusCode, String reason) {
+		this.closeReason = "closed " + statusCode + " " + reason;
 		this.closed.complete(statusCode);
 		return null;
 	}
 
 	@Override
 	public void onError(WebSocket webSocket, Throwable error) {
+		this.closeReason = "error " + error;
 		this.closed.complete(-1);
 	}
 
 	private static JsonNode asArray(JsonNode frame) {
 		if (frame.isArray()) {
 			return frame;
+		}
+		if (!frame.isObject()) {
+			return MAPPER.createArrayNode();
 		}
 		ArrayNode array = MAPPER.createArrayNode();
 		array.add(frame.path("join_ref").isString() ? frame.get("join_ref") : MAPPER.nullNode());
@@ -245,18 +324,92 @@ public final class PhoenixSocket implements WebSocket.Listener {
 	}
 
 	public void send(String text) {
-		socket().sendText(text, true).orTimeout(10, TimeUnit.SECONDS).join();
+		synchronized (this.sending) {
+			socket().sendText(text, true).orTimeout(10, TimeUnit.SECONDS).join();
+		}
 	}
 
 	/**
-	 * Send, and go on if the server closed the connection meanwhile.
+	 * Send, and go on if the server closed the connection meanwhile, or if the text could
+	 * not be sent (a lone surrogate); a client whose output that closed counts as closed.
 	 */
 	public void sendIgnoringFailure(String text) {
-		socket().sendText(text, true).orTimeout(10, TimeUnit.SECONDS).exceptionally((ex) -> null).join();
+		WebSocket socket = socket();
+		synchronized (this.sending) {
+			try {
+				socket.sendText(text, true).orTimeout(10, TimeUnit.SECONDS).join();
+			}
+			catch (RuntimeException ex) {
+				if (socket.isOutputClosed() && !this.closed.isDone()) {
+					this.closeReason = "output closed by a failed send: " + ex;
+					this.closed.complete(-1);
+				}
+			}
+		}
 	}
 
 	public void sendBinary(byte[] bytes) {
-		socket().sendBinary(ByteBuffer.wrap(bytes), true).orTimeout(10, TimeUnit.SECONDS).join();
+		synchronized (this.sending) {
+			socket().sendBinary(ByteBuffer.wrap(bytes), true).orTimeout(10, TimeUnit.SECONDS).join();
+		}
+	}
+
+	/**
+	 * Send a binary frame, and go on as {@link #sendIgnoringFailure(String)} does.
+	 */
+	public void sendBinaryIgnoringFailure(byte[] bytes) {
+		WebSocket socket = socket();
+		synchronized (this.sending) {
+			try {
+				socket.sendBinary(ByteBuffer.wrap(bytes), true).orTimeout(10, TimeUnit.SECONDS).join();
+			}
+			catch (RuntimeException ex) {
+				if (socket.isOutputClosed() && !this.closed.isDone()) {
+					this.closeReason = "output closed by a failed send: " + ex;
+					this.closed.complete(-1);
+				}
+			}
+		}
+	}
+
+	/**
+	 * Name this client in failure messages.
+	 * @return this client
+	 */
+	public PhoenixSocket named(String name) {
+		this.name = name;
+		return this;
+	}
+
+	public String name() {
+		return this.name;
+	}
+
+	/**
+	 * Keep, from now on, only the frames that match: the others are counted
+	 * ({@link #count(String)}) and folded into the views of watched topics, then dropped,
+	 * so that a long or heavy run holds nothing per frame.
+	 * @return this client
+	 */
+	public PhoenixSocket keepOnly(Predicate<JsonNode> frames) {
+		this.kept = frames;
+		return this;
+	}
+
+	/**
+	 * How many frames of an event this client received, kept or not.
+	 */
+	public int count(String event) {
+		AtomicInteger count = this.counts.get(event);
+		return (count != null) ? count.get() : 0;
+	}
+
+	/**
+	 * How many frames the server sent that are no Phoenix frames: not JSON, binary, not
+	 * five elements, or with a payload that is not an object. They are not kept.
+	 */
+	public int malformedFrames() {
+		return this.malformed.get();
 	}
 
 	private WebSocket socket() {
@@ -275,7 +428,7 @@ public final class PhoenixSocket implements WebSocket.Listener {
 		send(Frames.join(topic, joinRef, Frames.config(key, false), null));
 		JsonNode reply = reply(joinRef);
 		if (!"ok".equals(reply.get(4).get("status").asString())) {
-			throw new AssertionError("join of " + topic + " refused: " + reply);
+			throw new AssertionError(this.name + ": join of " + topic + " refused: " + reply);
 		}
 		return joinRef;
 	}
@@ -287,8 +440,92 @@ public final class PhoenixSocket implements WebSocket.Listener {
 		send(Frames.track(topic, joinRef, ref, state));
 		JsonNode reply = reply(ref);
 		if (!"ok".equals(reply.get(4).get("status").asString())) {
-			throw new AssertionError("track in " + topic + " refused: " + reply);
+			throw new AssertionError(this.name + ": track in " + topic + " refused: " + reply);
 		}
+	}
+
+	/**
+	 * Join a topic with presence enabled, with a join ref of this client's choosing, and
+	 * wait for the ok reply. The presence frames of this join, and of no earlier one, are
+	 * folded into a new view of the topic.
+	 * @return the view of the topic
+	 */
+	public PresenceView join(String topic, String key) {
+		String joinRef = nextRef();
+		PresenceView view = new PresenceView(joinRef);
+		synchronized (this.views) {
+			this.views.put(topic, view);
+			this.joinRefs.put(topic, joinRef);
+		}
+		join(topic, joinRef, key);
+		return view;
+	}
+
+	/**
+	 * Track a state in a topic joined with {@link #join(String, String)}, and wait for the ok
+	 * reply.
+	 */
+	public void track(String topic, Map<String, ?> state) {
+		track(topic, joinRefOf(topic), nextRef(), MAPPER.writeValueAsString(state));
+	}
+
+	/**
+	 * Untrack in a topic joined with {@link #join(String, String)}, and wait for the ok
+	 * reply.
+	 */
+	public void untrack(String topic) {
+		String ref = nextRef();
+		send(Frames.untrack(topic, joinRefOf(topic), ref));
+		awaitOk(ref, topic, "untrack");
+	}
+
+	/**
+	 * Leave a topic joined with {@link #join(String, String)}, and wait for the ok reply.
+	 */
+	public void leave(String topic) {
+		String ref = nextRef();
+		send(Frames.frame(joinRefOf(topic), ref, topic, "phx_leave", "{}"));
+		awaitOk(ref, topic, "phx_leave");
+		synchronized (this.views) {
+			this.joinRefs.remove(topic);
+		}
+	}
+
+	/**
+	 * The view of a topic joined with {@link #join(String, String)}.
+	 */
+	public PresenceView view(String topic) {
+		synchronized (this.views) {
+			PresenceView view = this.views.get(topic);
+			if (view == null || !this.joinRefs.containsKey(topic)) {
+				throw new IllegalStateException(this.name + " has not joined " + topic);
+			}
+			return view;
+		}
+	}
+
+	private void awaitOk(String ref, String topic, String what) {
+		JsonNode reply = reply(ref);
+		if (!"ok".equals(reply.get(4).get("status").asString())) {
+			throw new AssertionError(this.name + ": " + what + " in " + topic + " refused: " + reply);
+		}
+	}
+
+	private String joinRefOf(String topic) {
+		synchronized (this.views) {
+			String joinRef = this.joinRefs.get(topic);
+			if (joinRef == null) {
+				throw new IllegalStateException(this.name + " has not joined " + topic);
+			}
+			return joinRef;
+		}
+	}
+
+	/**
+	 * A ref no other frame of this client has, for frames a test sends itself.
+	 */
+	public String nextRef() {
+		return "c" + this.refs.incrementAndGet();
 	}
 
 	/**
@@ -296,7 +533,7 @@ public final class PhoenixSocket implements WebSocket.Listener {
 	 */
 	public PresenceView watch(String topic) {
 		synchronized (this.views) {
-			return this.views.computeIfAbsent(topic, (key) -> new PresenceView());
+			return this.views.computeIfAbsent(topic, (key) -> new PresenceView(null));
 		}
 	}
 
@@ -312,10 +549,21 @@ public final class PhoenixSocket implements WebSocket.Listener {
 		return next(matching, Duration.ofSeconds(10));
 	}
 
+	/**
+	 * The first frame not taken yet that matches, waiting for it at most so long, or for
+	 * the connection to close.
+	 */
 	public JsonNode next(Predicate<JsonNode> matching, Duration within) {
 		AtomicReference<JsonNode> found = new AtomicReference<>();
+		AtomicReference<String> closedWithout = new AtomicReference<>();
 		try {
-			await().atMost(within).pollDelay(Duration.ZERO).pollInterval(Duration.ofMillis(5)).until(() -> {
+			ConditionFactory polling = await().atMost(within)
+				.pollInSameThread()
+				.pollDelay(Duration.ZERO)
+				.pollInterval(Duration.ofMillis(5));
+			polling.until(() -> {
+				// frames come before the close: closed before the search, no frame is missed
+				boolean closedBefore = this.closed.isDone();
 				synchronized (this.inbox) {
 					Iterator<JsonNode> frames = this.inbox.iterator();
 					while (frames.hasNext()) {
@@ -327,15 +575,26 @@ public final class PhoenixSocket implements WebSocket.Listener {
 						}
 					}
 				}
-				return false;
+				if (closedBefore) {
+					closedWithout.set(this.closeReason);
+				}
+				return closedBefore;
 			});
 		}
 		catch (ConditionTimeoutException ex) {
-			List<JsonNode> received = received();
-			throw new AssertionError("no matching frame within " + within + " among the last frames received: "
-					+ received.subList(Math.max(0, received.size() - 20), received.size()), ex);
+			throw new AssertionError(this.name + ": no matching frame within " + within
+					+ " among the last frames received: " + lastReceived(), ex);
+		}
+		if (found.get() == null) {
+			throw new AssertionError(this.name + ": connection " + closedWithout.get()
+					+ " before a matching frame; the last frames received: " + lastReceived());
 		}
 		return found.get();
+	}
+
+	private List<JsonNode> lastReceived() {
+		List<JsonNode> received = received();
+		return received.subList(Math.max(0, received.size() - 20), received.size());
 	}
 
 	public JsonNode reply(String ref) {
@@ -369,14 +628,16 @@ public final class PhoenixSocket implements WebSocket.Listener {
 	}
 
 	/**
-	 * Every frame received so far, taken or not, as it grows.
+	 * Every frame received and kept (see {@link #keepOnly(Predicate)}) so far, taken or
+	 * not, as it grows.
 	 */
 	public List<JsonNode> received() {
 		return Collections.unmodifiableList(this.received);
 	}
 
 	/**
-	 * The text of every frame received so far ({@code <binary>} for a binary one).
+	 * The text of every frame received and kept so far ({@code <binary>} for a binary
+	 * one).
 	 */
 	public List<String> texts() {
 		return Collections.unmodifiableList(this.texts);
@@ -414,22 +675,60 @@ public final class PhoenixSocket implements WebSocket.Listener {
 	}
 
 	/**
+	 * Whether the connection ended without this client closing or aborting it.
+	 */
+	public boolean droppedByServer() {
+		return this.closed.isDone() && !this.closedByClient;
+	}
+
+	/**
+	 * How the connection ended ({@code closed <status> <reason>} or {@code error ...}), or
+	 * {@code open}.
+	 */
+	public String closeReason() {
+		return this.closeReason;
+	}
+
+	/**
 	 * Drop the connection without a close frame, as a client that vanished.
 	 */
 	public void abort() {
+		this.closedByClient = true;
 		WebSocket socket = this.socket;
 		if (socket != null) {
 			socket.abort();
 		}
 	}
 
+	/**
+	 * Close cleanly: send a close frame (1000) and wait a little for the server's, then drop
+	 * the connection.
+	 */
+	@Override
 	public void close() {
+		close(WebSocket.NORMAL_CLOSURE, "bye");
+	}
+
+	/**
+	 * Close with a status and reason of the test's choosing, as {@link #close()} does.
+	 */
+	public void close(int statusCode, String reason) {
+		this.closedByClient = true;
 		WebSocket socket = this.socket;
 		if (socket != null && !socket.isOutputClosed()) {
-			socket.sendClose(WebSocket.NORMAL_CLOSURE, "bye")
+			socket.sendClose(statusCode, reason)
 				.orTimeout(5, TimeUnit.SECONDS)
 				.exceptionally((ex) -> null)
 				.join();
+			try {
+				this.closed.copy().get(5, TimeUnit.SECONDS);
+			}
+			catch (TimeoutException | ExecutionException ex) {
+				// dropped below
+			}
+			catch (InterruptedException ex) {
+				Thread.currentThread().interrupt();
+			}
 		}
 		if (socket != null) {
 			socket.abort();
@@ -441,34 +740,50 @@ public final class PhoenixSocket implements WebSocket.Listener {
 	}
 
 	/**
-	 * The presence state of one topic as the Supabase client computes it: key to metas by
-	 * {@code phx_ref}, with diffs that arrive before the first state held back.
+	 * The presence state of one topic as the Supabase client computes it
+	 * (docs/protocol.md §3.6): key to metas, the {@code phx_ref} their only identity; diffs
+	 * that arrive before the first {@code presence_state} are held back; a state is turned
+	 * into a diff against what the view holds; joins go before leaves. It records each
+	 * join and leave as the client's {@code onJoin} and {@code onLeave} would report it.
 	 */
 	public static final class PresenceView {
 
-		private final Map<String, Map<String, JsonNode>> state = new LinkedHashMap<>();
+		private final @Nullable String joinRef;
+
+		private final Map<String, List<JsonNode>> state = new LinkedHashMap<>();
 
 		private final List<JsonNode> pending = new ArrayList<>();
+
+		private final List<Change> changes = new ArrayList<>();
 
 		private boolean synced;
 
 		private int diffs;
 
+		/**
+		 * @param joinRef the join whose frames the view folds; {@code null} folds those of
+		 * any join
+		 */
+		private PresenceView(@Nullable String joinRef) {
+			this.joinRef = joinRef;
+		}
+
 		public synchronized void apply(JsonNode frame) {
+			String frameJoinRef = frame.get(0).asString(null);
+			if (this.joinRef != null && frameJoinRef != null && !this.joinRef.equals(frameJoinRef)) {
+				return;
+			}
 			String event = frame.get(3).asString();
 			if ("presence_state".equals(event)) {
-				Map<String, Map<String, JsonNode>> next = new LinkedHashMap<>();
-				frame.get(4).properties().forEach((entry) -> next.put(entry.getKey(), metas(entry.getValue())));
-				this.state.clear();
-				this.state.putAll(next);
+				syncState(frame.get(4));
 				this.synced = true;
-				this.pending.forEach(this::applyDiff);
+				this.pending.forEach(this::syncDiff);
 				this.pending.clear();
 			}
 			else if ("presence_diff".equals(event)) {
 				this.diffs++;
 				if (this.synced) {
-					applyDiff(frame.get(4));
+					syncDiff(frame.get(4));
 				}
 				else {
 					this.pending.add(frame.get(4));
@@ -476,25 +791,75 @@ public final class PhoenixSocket implements WebSocket.Listener {
 			}
 		}
 
-		private void applyDiff(JsonNode diff) {
-			diff.get("joins").properties().forEach((entry) -> this.state
-				.computeIfAbsent(entry.getKey(), (key) -> new LinkedHashMap<>())
-				.putAll(metas(entry.getValue())));
-			diff.get("leaves").properties().forEach((entry) -> {
-				Map<String, JsonNode> metas = this.state.get(entry.getKey());
-				if (metas != null) {
-					metas.keySet().removeAll(metas(entry.getValue()).keySet());
-					if (metas.isEmpty()) {
-						this.state.remove(entry.getKey());
-					}
+		private void syncState(JsonNode newState) {
+			Map<String, List<JsonNode>> joins = new LinkedHashMap<>();
+			Map<String, List<JsonNode>> leaves = new LinkedHashMap<>();
+			this.state.forEach((key, metas) -> {
+				if (!newState.has(key)) {
+					leaves.put(key, metas);
 				}
+			});
+			newState.properties().forEach((entry) -> {
+				List<JsonNode> newMetas = metas(entry.getValue());
+				List<JsonNode> current = this.state.getOrDefault(entry.getKey(), List.of());
+				List<JsonNode> joined = without(newMetas, refs(current));
+				List<JsonNode> left = without(current, refs(newMetas));
+				if (!joined.isEmpty()) {
+					joins.put(entry.getKey(), joined);
+				}
+				if (!left.isEmpty()) {
+					leaves.put(entry.getKey(), left);
+				}
+			});
+			sync(joins, leaves);
+		}
+
+		private void syncDiff(JsonNode diff) {
+			Map<String, List<JsonNode>> joins = new LinkedHashMap<>();
+			diff.get("joins").properties().forEach((entry) -> joins.put(entry.getKey(), metas(entry.getValue())));
+			Map<String, List<JsonNode>> leaves = new LinkedHashMap<>();
+			diff.get("leaves").properties().forEach((entry) -> leaves.put(entry.getKey(), metas(entry.getValue())));
+			sync(joins, leaves);
+		}
+
+		private void sync(Map<String, List<JsonNode>> joins, Map<String, List<JsonNode>> leaves) {
+			long now = System.nanoTime();
+			joins.forEach((key, newMetas) -> {
+				List<JsonNode> metas = without(this.state.getOrDefault(key, List.of()), refs(newMetas));
+				metas.addAll(newMetas);
+				this.state.put(key, metas);
+				newMetas.forEach((meta) -> this.changes.add(new Change("join", key, meta, now)));
+			});
+			leaves.forEach((key, leftMetas) -> {
+				List<JsonNode> current = this.state.get(key);
+				if (current == null) {
+					return;
+				}
+				List<JsonNode> remaining = without(current, refs(leftMetas));
+				if (remaining.isEmpty()) {
+					this.state.remove(key);
+				}
+				else {
+					this.state.put(key, remaining);
+				}
+				leftMetas.forEach((meta) -> this.changes.add(new Change("leave", key, meta, now)));
 			});
 		}
 
-		private static Map<String, JsonNode> metas(JsonNode byKey) {
-			Map<String, JsonNode> metas = new LinkedHashMap<>();
-			byKey.get("metas").forEach((meta) -> metas.put(meta.get("phx_ref").asString(), meta));
+		private static List<JsonNode> metas(JsonNode byKey) {
+			List<JsonNode> metas = new ArrayList<>();
+			byKey.get("metas").forEach(metas::add);
 			return metas;
+		}
+
+		private static List<String> refs(List<JsonNode> metas) {
+			return metas.stream().map(Change::refOf).toList();
+		}
+
+		private static List<JsonNode> without(List<JsonNode> metas, List<String> refs) {
+			List<JsonNode> kept = new ArrayList<>(metas);
+			kept.removeIf((meta) -> refs.contains(Change.refOf(meta)));
+			return kept;
 		}
 
 		/**
@@ -502,17 +867,68 @@ public final class PhoenixSocket implements WebSocket.Listener {
 		 */
 		public synchronized Map<String, List<JsonNode>> states() {
 			Map<String, List<JsonNode>> states = new LinkedHashMap<>();
-			this.state.forEach((key, metas) -> states.put(key, metas.values().stream().map((meta) -> {
-				ObjectNode copy = ((ObjectNode) meta).deepCopy();
-				copy.remove("phx_ref");
-				copy.remove("phx_ref_prev");
-				return (JsonNode) copy;
-			}).toList()));
+			this.state.forEach((key, metas) -> states.put(key, metas.stream().map(Change::withoutRefs).toList()));
 			return states;
+		}
+
+		/**
+		 * Key to the metas, with their refs, in the client's order.
+		 */
+		public synchronized Map<String, List<JsonNode>> metas() {
+			Map<String, List<JsonNode>> metas = new LinkedHashMap<>();
+			this.state.forEach((key, list) -> metas.put(key, List.copyOf(list)));
+			return metas;
+		}
+
+		/**
+		 * Whether the first {@code presence_state} arrived.
+		 */
+		public synchronized boolean synced() {
+			return this.synced;
+		}
+
+		/**
+		 * Every join and leave so far, in order.
+		 */
+		public synchronized List<Change> changes() {
+			return List.copyOf(this.changes);
 		}
 
 		public synchronized int diffs() {
 			return this.diffs;
+		}
+
+	}
+
+	/**
+	 * One presence that joined or left a {@link PresenceView}.
+	 * @param kind {@code join} or {@code leave}
+	 * @param key the presence key
+	 * @param meta the meta, with its refs
+	 * @param nanos when the view saw it ({@link System#nanoTime()})
+	 */
+	public record Change(String kind, String key, JsonNode meta, long nanos) {
+
+		public String ref() {
+			return refOf(this.meta);
+		}
+
+		/**
+		 * The tracked state: the meta without {@code phx_ref} and {@code phx_ref_prev}.
+		 */
+		public JsonNode state() {
+			return withoutRefs(this.meta);
+		}
+
+		static String refOf(JsonNode meta) {
+			return meta.get("phx_ref").asString();
+		}
+
+		static JsonNode withoutRefs(JsonNode meta) {
+			ObjectNode copy = ((ObjectNode) meta).deepCopy();
+			copy.remove("phx_ref");
+			copy.remove("phx_ref_prev");
+			return copy;
 		}
 
 	}

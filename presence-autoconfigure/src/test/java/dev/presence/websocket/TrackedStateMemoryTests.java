@@ -1,16 +1,9 @@
 package dev.presence.websocket;
 
 import java.lang.management.ManagementFactory;
-import java.net.http.HttpClient;
-import java.net.http.WebSocket;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.BlockingQueue;
-import java.util.concurrent.CompletionStage;
-import java.util.concurrent.LinkedBlockingQueue;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicInteger;
 
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
@@ -21,7 +14,6 @@ import dev.presence.test.PhoenixSocket;
 import dev.presence.test.PhoenixSocket.Frames;
 import dev.presence.test.PresencePort;
 import dev.presence.test.PresenceTestApplication;
-import tools.jackson.databind.JsonNode;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -38,18 +30,18 @@ class TrackedStateMemoryTests {
 
 	private static final int FIELDS = 5_000;
 
-	private final List<WebSocket> sockets = new ArrayList<>();
+	private final List<PhoenixSocket> sockets = new ArrayList<>();
 
 	@PresencePort
 	private int port;
 
 	@AfterEach
 	void closeSockets() {
-		this.sockets.forEach(WebSocket::abort);
+		this.sockets.forEach(PhoenixSocket::abort);
 	}
 
 	@Test
-	void largeStatesOfManySmallFieldsAreHeldCompactly() throws InterruptedException {
+	void largeStatesOfManySmallFieldsAreHeldCompactly() {
 		// given a server that has served a connection before (its lazy parts are built)
 		trackOnChannels("warm-up", 1, "{\"warm\":true}");
 		String state = stateOfSmallFields(FIELDS);
@@ -69,25 +61,19 @@ class TrackedStateMemoryTests {
 
 	/**
 	 * Track a state on channels of one new connection, and wait until each channel got
-	 * the {@code presence_state} its track turned on.
+	 * the {@code presence_state} its track turned on. The client keeps nothing it receives
+	 * but the replies, so that what the test measures is the server's heap only.
 	 */
-	private void trackOnChannels(String prefix, int channels, String state) throws InterruptedException {
-		RepliesOnly client = new RepliesOnly();
-		WebSocket socket = HttpClient.newHttpClient()
-			.newWebSocketBuilder()
-			.buildAsync(PhoenixSocket.uri(this.port, "apikey=anon-key"), client)
-			.orTimeout(10, TimeUnit.SECONDS)
-			.join();
-		this.sockets.add(socket);
+	private void trackOnChannels(String prefix, int channels, String state) {
+		PhoenixSocket client = PhoenixSocket.connect(this.port).keepOnly(Frames.event("phx_reply"));
+		this.sockets.add(client);
 		for (int i = 0; i < channels; i++) {
 			String topic = "realtime:" + prefix + "-" + i;
-			socket.sendText(Frames.join(topic, "j" + i, "{\"presence\":{\"key\":\"tracker\",\"enabled\":false}}", null),
-					true).join();
-			assertThat(client.reply()).isEqualTo("j" + i + " ok");
-			socket.sendText(Frames.track(topic, "j" + i, "t" + i, state), true).join();
-			assertThat(client.reply()).isEqualTo("t" + i + " ok");
+			client.send(Frames.join(topic, "j" + i, Frames.config("tracker", false, false), null));
+			assertThat(client.reply("j" + i).get(4).get("status").asString()).isEqualTo("ok");
+			client.track(topic, "j" + i, "t" + i, state);
 		}
-		PhoenixSocket.eventually().until(() -> client.states.get() == channels);
+		PhoenixSocket.eventually().until(() -> client.count("presence_state") == channels);
 	}
 
 	/**
@@ -106,44 +92,6 @@ class TrackedStateMemoryTests {
 			System.gc();
 		}
 		return ManagementFactory.getMemoryMXBean().getHeapMemoryUsage().getUsed();
-	}
-
-	/**
-	 * A client that keeps nothing it receives but the status of each reply, so that what
-	 * the test measures is the server's heap only.
-	 */
-	private static final class RepliesOnly implements WebSocket.Listener {
-
-		private final BlockingQueue<String> replies = new LinkedBlockingQueue<>();
-
-		private final AtomicInteger states = new AtomicInteger();
-
-		private final StringBuilder partial = new StringBuilder();
-
-		@Override
-		public CompletionStage<?> onText(WebSocket webSocket, CharSequence data, boolean last) {
-			this.partial.append(data);
-			if (last) {
-				JsonNode frame = PhoenixSocket.MAPPER.readTree(this.partial.toString());
-				this.partial.setLength(0);
-				String event = frame.get(3).asString();
-				if ("phx_reply".equals(event)) {
-					this.replies.add(frame.get(1).asString() + " " + frame.get(4).get("status").asString());
-				}
-				else if ("presence_state".equals(event)) {
-					this.states.incrementAndGet();
-				}
-			}
-			webSocket.request(1);
-			return null;
-		}
-
-		String reply() throws InterruptedException {
-			String reply = this.replies.poll(10, TimeUnit.SECONDS);
-			assertThat(reply).as("a reply within 10 s").isNotNull();
-			return reply;
-		}
-
 	}
 
 }

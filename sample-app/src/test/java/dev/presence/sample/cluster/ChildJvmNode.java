@@ -14,13 +14,13 @@ import java.util.concurrent.TimeUnit;
 import org.awaitility.Awaitility;
 
 import dev.presence.sample.SampleApplication;
-import dev.presence.test.RedisServer;
+import dev.presence.test.PhoenixSocket;
 import dev.presence.test.TestTransport;
 
 /**
  * A presence node in a JVM of its own, so that it can really crash: {@link #kill()}
  * sends {@code SIGKILL}, and nothing of the node (no shutdown hook, no graceful stop)
- * runs after it.
+ * runs after it. {@link PresenceCluster#launch(String, List)} launches them.
  */
 final class ChildJvmNode implements AutoCloseable {
 
@@ -42,26 +42,14 @@ final class ChildJvmNode implements AutoCloseable {
 	}
 
 	/**
-	 * Start the sample application in a new JVM and wait until it accepts WebSocket
-	 * connections.
-	 * @param id the node id
-	 * @param redis the Redis
-	 * @param arguments more arguments, {@code --name=value}
-	 * @return the running node
-	 */
-	static ChildJvmNode start(String id, RedisServer redis, List<String> arguments) {
-		return launch(id, redis, arguments).awaitReady();
-	}
-
-	/**
 	 * Start the sample application in a new JVM without waiting for it: call
 	 * {@link #awaitReady()} before using it. Lets a test start other nodes meanwhile.
 	 * @param id the node id
-	 * @param redis the Redis
-	 * @param arguments more arguments, {@code --name=value}
+	 * @param properties every property but the ports and the node id, those of Redis
+	 * included, {@code name=value}
 	 * @return the starting node
 	 */
-	static ChildJvmNode launch(String id, RedisServer redis, List<String> arguments) {
+	static ChildJvmNode launch(String id, List<String> properties) {
 		int webPort = freePort();
 		// the port clients connect to: the web server's, or presence's own server's
 		int port = webPort;
@@ -82,11 +70,9 @@ final class ChildJvmNode implements AutoCloseable {
 		if (port != webPort) {
 			command.add("--presence.server.port=" + port);
 		}
-		command.add("--spring.data.redis.host=" + redis.host());
-		command.add("--spring.data.redis.port=" + redis.port());
 		command.add("--presence.node-id=" + id);
 		command.add("--spring.main.banner-mode=off");
-		command.addAll(arguments);
+		properties.forEach((property) -> command.add("--" + property));
 		Process process;
 		try {
 			Files.createDirectories(directory);
@@ -114,7 +100,7 @@ final class ChildJvmNode implements AutoCloseable {
 				.ignoreExceptions()
 				.failFast("the child JVM exited", () -> !process.isAlive())
 				.until(() -> {
-					PhoenixTestClient.connect("probe", port).close();
+					PhoenixSocket.connect(port).close();
 					return true;
 				});
 		}
@@ -133,8 +119,8 @@ final class ChildJvmNode implements AutoCloseable {
 		return this.port;
 	}
 
-	PhoenixTestClient connect(String clientName) {
-		return PhoenixTestClient.connect(clientName, this.port);
+	PhoenixSocket connect(String clientName) {
+		return PhoenixSocket.connect(this.port).named(clientName);
 	}
 
 	/**

@@ -16,9 +16,10 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 import dev.presence.sample.cluster.PresenceViews.Fact;
-import dev.presence.test.RedisServer;
+import dev.presence.test.PhoenixSocket;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
@@ -42,16 +43,18 @@ class ChurnTests {
 
 	private static final List<String> TOPICS = List.of("realtime:churn-1", "realtime:churn-2", "realtime:churn-3");
 
+	@RegisterExtension
+	final PresenceCluster cluster = new PresenceCluster();
+
 	@Test
 	void afterConcurrentChurnEveryNodeRedisAndEveryConnectedClientAgreeWithTheTruth() throws Exception {
 		System.out.println("Churn seed: " + SEED + " (rerun with -Dchurn.seed=" + SEED + ")");
 		ScheduledExecutorService scheduler = Executors.newScheduledThreadPool(8);
-		try (RedisServer redis = RedisServer.start();
-				ClusterNode n1 = ClusterNode.start("n1", redis, ClusterNode.FAST);
-				ClusterNode n2 = ClusterNode.start("n2", redis, ClusterNode.FAST);
-				ClusterNode n3 = ClusterNode.start("n3", redis, ClusterNode.FAST);
-				RedisInspector inspector = new RedisInspector(redis)) {
-			List<ClusterNode> nodes = List.of(n1, n2, n3);
+		try {
+			this.cluster.redis();
+			List<ClusterNode> nodes = List.of(this.cluster.node("n1"), this.cluster.node("n2"),
+					this.cluster.node("n3"));
+			RedisInspector inspector = this.cluster.inspector();
 			Map<String, Map<Integer, Fact>> truth = new ConcurrentHashMap<>();
 			TOPICS.forEach((topic) -> truth.put(topic, new ConcurrentHashMap<>()));
 			Queue<String> failures = new ConcurrentLinkedQueue<>();
@@ -83,9 +86,9 @@ class ChurnTests {
 							.isEqualTo(stored);
 					}
 					for (Slot slot : slots) {
-						PhoenixTestClient client = slot.client;
+						PhoenixSocket client = slot.client;
 						if (client != null && slot.joined.containsKey(topic)) {
-							assertThat(PresenceViews.ofClient(client.channel(topic)))
+							assertThat(PresenceViews.ofClient(client.view(topic)))
 								.as("state of " + client.name() + " in " + topic)
 								.isEqualTo(stored);
 						}
@@ -135,7 +138,7 @@ class ChurnTests {
 		final CompletableFuture<Void> done = new CompletableFuture<>();
 
 		// touched by one operation at a time
-		volatile PhoenixTestClient client;
+		volatile PhoenixSocket client;
 
 		/** Joined topic to the state tracked there, or an empty map when nothing is tracked. */
 		final Map<String, Map<String, Object>> joined = new ConcurrentHashMap<>();
@@ -179,7 +182,7 @@ class ChurnTests {
 		}
 
 		private String operate() {
-			PhoenixTestClient client = this.client;
+			PhoenixSocket client = this.client;
 			if (client == null) {
 				ClusterNode node = this.nodes.get(this.random.nextInt(this.nodes.size()));
 				this.client = node.connect("slot" + this.id + "-c" + (++this.connections) + "@" + node.id());
@@ -246,14 +249,14 @@ class ChurnTests {
 			return abrupt ? "drop TCP" : "disconnect";
 		}
 
-		private void track(PhoenixTestClient client, String topic) {
+		private void track(PhoenixSocket client, String topic) {
 			Map<String, Object> state = Map.of("slot", this.id, "v", ++this.version);
 			client.track(topic, state);
 			this.joined.put(topic, state);
 			this.truth.get(topic).put(this.id, new Fact("user-" + (this.id % SHARED_KEYS), state));
 		}
 
-		private void disconnect(PhoenixTestClient client, boolean abrupt) {
+		private void disconnect(PhoenixSocket client, boolean abrupt) {
 			if (abrupt) {
 				client.abort();
 			}

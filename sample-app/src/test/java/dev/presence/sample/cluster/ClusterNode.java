@@ -8,12 +8,12 @@ import org.springframework.context.ConfigurableApplicationContext;
 
 import dev.presence.core.PresenceService;
 import dev.presence.sample.SampleApplication;
-import dev.presence.test.RedisServer;
+import dev.presence.test.PhoenixSocket;
 import dev.presence.test.TestTransport;
 
 /**
  * One presence node: the sample application in this JVM, on a random port, with its
- * events recorded.
+ * events recorded. {@link PresenceCluster} starts and stops them.
  */
 final class ClusterNode implements AutoCloseable {
 
@@ -33,24 +33,10 @@ final class ClusterNode implements AutoCloseable {
 	}
 
 	/**
-	 * Start a node against a standalone Redis.
-	 * @param id the node id
-	 * @param redis the Redis
-	 * @param properties more properties, {@code name=value}
-	 * @return the started node
-	 */
-	static ClusterNode start(String id, RedisServer redis, List<String> properties) {
-		List<String> all = new ArrayList<>();
-		all.add("spring.data.redis.host=" + redis.host());
-		all.add("spring.data.redis.port=" + redis.port());
-		all.addAll(properties);
-		return start(id, all);
-	}
-
-	/**
 	 * Start a node with the given Redis properties and more.
 	 * @param id the node id
-	 * @param properties every property but the port and the node id, {@code name=value}
+	 * @param properties every property but the port and the node id, those of Redis
+	 * included, {@code name=value}
 	 * @return the started node
 	 */
 	static ClusterNode start(String id, List<String> properties) {
@@ -84,8 +70,8 @@ final class ClusterNode implements AutoCloseable {
 		return this.events;
 	}
 
-	PhoenixTestClient connect(String clientName) {
-		return PhoenixTestClient.connect(clientName, port());
+	PhoenixSocket connect(String clientName) {
+		return PhoenixSocket.connect(port()).named(clientName);
 	}
 
 	boolean isRunning() {

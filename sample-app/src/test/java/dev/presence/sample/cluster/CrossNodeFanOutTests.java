@@ -7,15 +7,17 @@ import java.util.Map;
 import java.util.Set;
 import java.util.UUID;
 
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 import dev.presence.sample.cluster.EventRecorder.Recorded;
-import dev.presence.sample.cluster.PhoenixTestClient.ClientChannel;
-import dev.presence.sample.cluster.PhoenixTestClient.Frame;
 import dev.presence.sample.cluster.PresenceViews.Fact;
-import dev.presence.test.RedisServer;
+import dev.presence.test.PhoenixSocket;
+import dev.presence.test.PhoenixSocket.Change;
+import dev.presence.test.PhoenixSocket.Frames;
+import dev.presence.test.PhoenixSocket.PresenceView;
+import tools.jackson.databind.JsonNode;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
@@ -29,7 +31,8 @@ class CrossNodeFanOutTests {
 
 	private static final Duration WITHIN = Duration.ofSeconds(5);
 
-	private static RedisServer redis;
+	@RegisterExtension
+	static final PresenceCluster cluster = new PresenceCluster();
 
 	private static ClusterNode a;
 
@@ -37,48 +40,33 @@ class CrossNodeFanOutTests {
 
 	@BeforeAll
 	static void startNodes() {
-		redis = RedisServer.start();
-		a = ClusterNode.start("a", redis, ClusterNode.FAST);
-		b = ClusterNode.start("b", redis, ClusterNode.FAST);
-	}
-
-	@AfterAll
-	static void stopNodes() {
-		if (b != null) {
-			b.close();
-		}
-		if (a != null) {
-			a.close();
-		}
-		if (redis != null) {
-			redis.close();
-		}
+		cluster.redis();
+		a = cluster.node("a");
+		b = cluster.node("b");
 	}
 
 	@Test
 	void joinUpdateUntrackAndDisconnectOnOneNodeReachClientsAndServicesOfTheOther() {
 		String topic = "realtime:fanout-" + UUID.randomUUID();
-		try (PhoenixTestClient watcher = a.connect("watcher"); PhoenixTestClient bob = b.connect("bob")) {
-			ClientChannel seen = watcher.join(topic, "watcher");
+		try (PhoenixSocket watcher = a.connect("watcher"); PhoenixSocket bob = b.connect("bob")) {
+			PresenceView seen = watcher.join(topic, "watcher");
 			await().atMost(WITHIN).until(seen::synced);
 			bob.join(topic, "bob");
 
 			// join
 			long start = System.nanoTime();
-			bob.track(topic, Map.of("v", 1));
-			await().atMost(WITHIN).untilAsserted(() -> assertThat(factsOf(seen)).containsExactly("bob={v=1}"));
+			trackAndAwaitSeen(bob, topic, 1, seen);
 			System.out.println("MEASURED cross-node join (track on b -> diff on a's client): "
 					+ (System.nanoTime() - start) / 1_000_000 + " ms");
 			String firstRef = onlyRef(seen, "bob");
 			assertEveryViewAgrees(topic, seen);
 
 			// update: one diff holding the new meta in joins and the old one in leaves
-			int framesBefore = watcher.frames().size();
-			bob.track(topic, Map.of("v", 2));
-			await().atMost(WITHIN).untilAsserted(() -> assertThat(factsOf(seen)).containsExactly("bob={v=2}"));
-			List<Frame> diffs = diffsSince(watcher, topic, framesBefore);
+			int framesBefore = watcher.received().size();
+			trackAndAwaitSeen(bob, topic, 2, seen);
+			List<JsonNode> diffs = diffsSince(watcher, topic, framesBefore);
 			assertThat(diffs).hasSize(1);
-			Map<String, Object> diff = diffs.get(0).payload();
+			JsonNode diff = diffs.get(0).get(4);
 			List<Map<String, Object>> joined = metas(diff, "joins", "bob");
 			List<Map<String, Object>> left = metas(diff, "leaves", "bob");
 			assertThat(joined).hasSize(1);
@@ -94,8 +82,7 @@ class CrossNodeFanOutTests {
 			assertEveryViewAgrees(topic, seen);
 
 			// disconnect
-			bob.track(topic, Map.of("v", 3));
-			await().atMost(WITHIN).untilAsserted(() -> assertThat(factsOf(seen)).containsExactly("bob={v=3}"));
+			trackAndAwaitSeen(bob, topic, 3, seen);
 			assertEveryViewAgrees(topic, seen);
 			start = System.nanoTime();
 			bob.close();
@@ -105,7 +92,7 @@ class CrossNodeFanOutTests {
 			assertEveryViewAgrees(topic, seen);
 
 			// the client saw each change once
-			assertThat(seen.events()).extracting((event) -> event.kind() + " " + event.key() + " " + event.meta().get("v"))
+			assertThat(seen.changes()).extracting((event) -> event.kind() + " " + event.key() + " " + event.meta().get("v"))
 				.containsExactly("join bob 1", "join bob 2", "leave bob 1", "leave bob 2", "join bob 3", "leave bob 3");
 		}
 	}
@@ -113,51 +100,42 @@ class CrossNodeFanOutTests {
 	@Test
 	void everyChangeOfAConnectedClientIsAnOriginEventOnItsNodeOnlyAndTheSameEventOnTheOther() {
 		String topic = "realtime:events-" + UUID.randomUUID();
-		try (PhoenixTestClient watcher = a.connect("watcher"); PhoenixTestClient bob = b.connect("bob")) {
-			ClientChannel seen = watcher.join(topic, "watcher");
-			bob.join(topic, "bob");
-			// each change is let through before the next: re-tracks within the coalesce window are merged
-			bob.track(topic, Map.of("v", 1));
-			await().atMost(WITHIN).untilAsserted(() -> assertThat(factsOf(seen)).containsExactly("bob={v=1}"));
-			bob.track(topic, Map.of("v", 2));
-			await().atMost(WITHIN).untilAsserted(() -> assertThat(factsOf(seen)).containsExactly("bob={v=2}"));
-			bob.untrack(topic);
-			await().atMost(WITHIN).untilAsserted(() -> assertThat(factsOf(seen)).isEmpty());
-			bob.track(topic, Map.of("v", 3));
-			await().atMost(WITHIN).untilAsserted(() -> assertThat(factsOf(seen)).containsExactly("bob={v=3}"));
+		PresenceView seen = watchOnA(topic);
+		PhoenixSocket bob = joinOnB(topic);
+		// each change is let through before the next: re-tracks within the coalesce window are merged
+		trackAndAwaitSeen(bob, topic, 1, seen);
+		trackAndAwaitSeen(bob, topic, 2, seen);
+		bob.untrack(topic);
+		await().atMost(WITHIN).untilAsserted(() -> assertThat(factsOf(seen)).isEmpty());
+		trackAndAwaitSeen(bob, topic, 3, seen);
 
-			assertSameEventsWithOriginOnlyOnB(topic, List.of("join bob {v=1} first=true", "join bob {v=2} first=false",
-					"leave bob {v=1} last=false", "leave bob {v=2} last=true", "join bob {v=3} first=true"));
-		}
+		assertSameEventsWithOriginOnlyOnB(topic, List.of("join bob {v=1} first=true", "join bob {v=2} first=false",
+				"leave bob {v=1} last=false", "leave bob {v=2} last=true", "join bob {v=3} first=true"));
 	}
 
 	@Test
 	void disconnectOfTheLastMemberOfATopicOnANodeIsStillAnOriginEventOnThatNode() {
 		String topic = "realtime:last-member-" + UUID.randomUUID();
-		try (PhoenixTestClient watcher = a.connect("watcher"); PhoenixTestClient bob = b.connect("bob")) {
-			ClientChannel seen = watcher.join(topic, "watcher");
-			bob.join(topic, "bob");
-			bob.track(topic, Map.of("v", 1));
-			await().atMost(WITHIN).untilAsserted(() -> assertThat(factsOf(seen)).containsExactly("bob={v=1}"));
+		PresenceView seen = watchOnA(topic);
+		PhoenixSocket bob = joinOnB(topic);
+		trackAndAwaitSeen(bob, topic, 1, seen);
 
-			// bob is b's only member of the topic: the node that made the change must still say so
-			bob.close();
-			await().atMost(WITHIN).untilAsserted(() -> assertThat(factsOf(seen)).isEmpty());
+		// bob is b's only member of the topic: the node that made the change must still say so
+		bob.close();
+		await().atMost(WITHIN).untilAsserted(() -> assertThat(factsOf(seen)).isEmpty());
 
-			assertSameEventsWithOriginOnlyOnB(topic,
-					List.of("join bob {v=1} first=true", "leave bob {v=1} last=true"));
-		}
+		assertSameEventsWithOriginOnlyOnB(topic,
+				List.of("join bob {v=1} first=true", "leave bob {v=1} last=true"));
 	}
 
 	@Test
 	void gracefullyStoppedNodeRemovesItsPresencesAtOnceWithOneLeaveEach() {
 		String topic = "realtime:stopping-" + UUID.randomUUID();
-		try (PhoenixTestClient watcher = a.connect("watcher"); ClusterNode stopping = ClusterNode.start("c", redis,
-				ClusterNode.FAST)) {
-			ClientChannel seen = watcher.join(topic, "watcher");
-			List<PhoenixTestClient> leaving = new ArrayList<>();
+		try (PhoenixSocket watcher = a.connect("watcher"); ClusterNode stopping = cluster.node("c")) {
+			PresenceView seen = watcher.join(topic, "watcher");
+			List<PhoenixSocket> leaving = new ArrayList<>();
 			for (int i = 1; i <= 3; i++) {
-				PhoenixTestClient client = stopping.connect("leaving-" + i);
+				PhoenixSocket client = stopping.connect("leaving-" + i);
 				leaving.add(client);
 				client.join(topic, "leaving-" + i);
 				client.track(topic, Map.of("n", i));
@@ -169,12 +147,12 @@ class CrossNodeFanOutTests {
 			stopping.close();
 
 			// well before the node timeout (3s) could have reaped them
-			await().atMost(Duration.ofSeconds(2)).untilAsserted(() -> assertThat(seen.state()).isEmpty());
+			await().atMost(Duration.ofSeconds(2)).untilAsserted(() -> assertThat(seen.metas()).isEmpty());
 			System.out.println("MEASURED graceful stop of a node -> its presences left: "
 					+ (System.nanoTime() - start) / 1_000_000 + " ms");
 			await().during(Duration.ofSeconds(1)).atMost(Duration.ofSeconds(3)).untilAsserted(() -> {
-				assertThat(seen.events().stream().filter((event) -> event.kind().equals("leave")))
-					.extracting(PhoenixTestClient.ClientEvent::ref)
+				assertThat(seen.changes().stream().filter((event) -> event.kind().equals("leave")))
+					.extracting(Change::ref)
 					.containsExactlyInAnyOrderElementsOf(refs);
 				assertThat(a.presence().list(topic)).isEmpty();
 				assertThat(b.presence().list(topic)).isEmpty();
@@ -194,7 +172,7 @@ class CrossNodeFanOutTests {
 			.containsExactlyElementsOf(b.events().of(topic).stream().map(Recorded::ref).toList());
 	}
 
-	private static void assertEveryViewAgrees(String topic, ClientChannel seen) {
+	private static void assertEveryViewAgrees(String topic, PresenceView seen) {
 		await().atMost(WITHIN).untilAsserted(() -> {
 			Map<String, Fact> client = PresenceViews.ofClient(seen);
 			assertThat(PresenceViews.ofService(a.presence(), topic)).as("PresenceService.list on a").isEqualTo(client);
@@ -202,29 +180,58 @@ class CrossNodeFanOutTests {
 		});
 	}
 
-	private static List<String> factsOf(ClientChannel channel) {
+	/**
+	 * A client of node a, joined to a topic as {@code watcher}, closed after the test.
+	 * @return its view of the topic, once it has the first state
+	 */
+	private static PresenceView watchOnA(String topic) {
+		PresenceView seen = cluster.client(a, "watcher").join(topic, "watcher");
+		await().atMost(WITHIN).until(seen::synced);
+		return seen;
+	}
+
+	/**
+	 * A client of node b, joined to a topic as {@code bob}, closed after the test.
+	 */
+	private static PhoenixSocket joinOnB(String topic) {
+		PhoenixSocket bob = cluster.client(b, "bob");
+		bob.join(topic, "bob");
+		return bob;
+	}
+
+	/**
+	 * Have bob (joined with the key {@code bob}) track {@code {"v": version}}, and wait
+	 * until the watcher's view shows it as the topic's only presence.
+	 */
+	private static void trackAndAwaitSeen(PhoenixSocket bob, String topic, int version, PresenceView seen) {
+		bob.track(topic, Map.of("v", version));
+		await().atMost(WITHIN)
+			.untilAsserted(() -> assertThat(factsOf(seen)).containsExactly("bob={v=" + version + "}"));
+	}
+
+	private static List<String> factsOf(PresenceView channel) {
 		return PresenceViews.facts(PresenceViews.ofClient(channel));
 	}
 
-	private static String onlyRef(ClientChannel channel, String key) {
-		List<Map<String, Object>> metas = channel.state().get(key);
+	private static String onlyRef(PresenceView view, String key) {
+		List<JsonNode> metas = view.metas().get(key);
 		assertThat(metas).hasSize(1);
-		return (String) metas.get(0).get("phx_ref");
+		return metas.get(0).get("phx_ref").asString();
 	}
 
-	private static List<Frame> diffsSince(PhoenixTestClient client, String topic, int index) {
-		List<Frame> frames = client.frames();
+	private static List<JsonNode> diffsSince(PhoenixSocket client, String topic, int index) {
+		List<JsonNode> frames = client.received();
 		return frames.subList(index, frames.size())
 			.stream()
-			.filter((frame) -> frame.topic().equals(topic) && frame.event().equals("presence_diff"))
+			.filter(Frames.topic(topic).and(Frames.event("presence_diff")))
 			.toList();
 	}
 
 	@SuppressWarnings("unchecked")
-	private static List<Map<String, Object>> metas(Map<String, Object> diff, String side, String key) {
-		Map<String, Object> byKey = (Map<String, Object>) diff.get(side);
-		assertThat(byKey).as(side).containsOnlyKeys(key);
-		return (List<Map<String, Object>>) ((Map<String, Object>) byKey.get(key)).get("metas");
+	private static List<Map<String, Object>> metas(JsonNode diff, String side, String key) {
+		JsonNode byKey = diff.get(side);
+		assertThat(byKey.propertyNames()).as(side).containsExactly(key);
+		return PhoenixSocket.MAPPER.convertValue(byKey.get(key).get("metas"), List.class);
 	}
 
 	private static List<String> changes(ClusterNode node, String topic) {

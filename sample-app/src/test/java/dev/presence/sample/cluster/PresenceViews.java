@@ -8,9 +8,13 @@ import java.util.TreeMap;
 
 import dev.presence.core.Presence;
 import dev.presence.core.PresenceService;
+import dev.presence.test.PhoenixSocket;
+import dev.presence.test.PhoenixSocket.PresenceView;
+import tools.jackson.databind.JsonNode;
 
 /**
- * Every view of a topic's presences in one comparable form: ref to key and state.
+ * Every view of a topic's presences (a node's {@link PresenceService}, a client's
+ * {@link PresenceView}, what Redis holds) in one comparable form: ref to key and state.
  */
 final class PresenceViews {
 
@@ -23,6 +27,25 @@ final class PresenceViews {
 	 * @param state the tracked state, without {@code phx_ref} and {@code phx_ref_prev}
 	 */
 	record Fact(String key, Map<String, Object> state) {
+
+		/**
+		 * The presence a named client tracks in the failure tests: its key is
+		 * {@code user-<name>}, its state its name and a version.
+		 */
+		static Fact of(PhoenixSocket client, int version) {
+			return new Fact("user-" + client.name(), Map.of("client", client.name(), "v", version));
+		}
+
+		/**
+		 * The presence a meta of a client's view stands for.
+		 */
+		@SuppressWarnings("unchecked")
+		static Fact of(String key, JsonNode meta) {
+			Map<String, Object> state = new LinkedHashMap<>(PhoenixSocket.MAPPER.convertValue(meta, Map.class));
+			state.remove("phx_ref");
+			state.remove("phx_ref_prev");
+			return new Fact(key, state);
+		}
 
 		@Override
 		public String toString() {
@@ -47,17 +70,25 @@ final class PresenceViews {
 	/**
 	 * What a client shows.
 	 */
-	static Map<String, Fact> ofClient(PhoenixTestClient.ClientChannel channel) {
+	static Map<String, Fact> ofClient(PresenceView view) {
 		Map<String, Fact> byRef = new TreeMap<>();
-		channel.state().forEach((key, metas) -> {
-			for (Map<String, Object> meta : metas) {
-				Map<String, Object> state = new LinkedHashMap<>(meta);
-				Object ref = state.remove("phx_ref");
-				state.remove("phx_ref_prev");
-				putUnique(byRef, (String) ref, new Fact(key, state));
+		view.metas().forEach((key, metas) -> {
+			for (JsonNode meta : metas) {
+				putUnique(byRef, meta.get("phx_ref").asString(), Fact.of(key, meta));
 			}
 		});
 		return byRef;
+	}
+
+	/**
+	 * The presences a client saw leave, in order.
+	 */
+	static List<Fact> left(PresenceView view) {
+		return view.changes()
+			.stream()
+			.filter((change) -> change.kind().equals("leave"))
+			.map((change) -> Fact.of(change.key(), change.meta()))
+			.toList();
 	}
 
 	/**

@@ -11,19 +11,12 @@ import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.function.BooleanSupplier;
-import java.util.function.Function;
-import java.util.stream.Collectors;
 
-import io.lettuce.core.RedisClient;
-import io.lettuce.core.RedisURI;
-import io.lettuce.core.api.StatefulRedisConnection;
-import io.lettuce.core.cluster.RedisClusterClient;
-import io.lettuce.core.cluster.api.StatefulRedisClusterConnection;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
-import dev.presence.sample.cluster.PhoenixTestClient.ClientEvent;
 import dev.presence.sample.cluster.PresenceViews.Fact;
+import dev.presence.test.PhoenixSocket;
 import dev.presence.test.RedisCluster;
 import dev.presence.test.RedisServer;
 
@@ -56,11 +49,12 @@ class RedisFailoverTests {
 
 	private static final String SENTINEL_MASTER = "presence-failover";
 
-	private final List<AutoCloseable> resources = new ArrayList<>();
+	@RegisterExtension
+	final PresenceCluster cluster = new PresenceCluster();
 
-	private final List<PhoenixTestClient> clients = new ArrayList<>();
+	private final List<PhoenixSocket> clients = new ArrayList<>();
 
-	private final Map<PhoenixTestClient, Fact> truth = new LinkedHashMap<>();
+	private final Map<PhoenixSocket, Fact> truth = new LinkedHashMap<>();
 
 	private final Set<Fact> expectedLeaves = new HashSet<>();
 
@@ -70,39 +64,16 @@ class RedisFailoverTests {
 
 	private ClusterNode b;
 
-	@AfterEach
-	void closeEverything() {
-		this.clients.forEach(PhoenixTestClient::close);
-		for (int i = this.resources.size() - 1; i >= 0; i--) {
-			try {
-				this.resources.get(i).close();
-			}
-			catch (Exception ex) {
-				// best effort: the next one must still be closed
-			}
-		}
-	}
-
 	@Test
 	void clusterMasterKilledLosesNoAcknowledgedChangeAndNoLivePresence() {
 		// given: a cluster, and a topic on the master that also holds presence:nodes (the worst case)
-		RedisCluster redis = RedisCluster.start(3, 1, DETECTION);
-		this.resources.add(redis);
+		RedisCluster redis = this.cluster.redis(RedisCluster.start(3, 1, DETECTION));
 		String topic = topicOn(redis, redis.masterOf("presence:nodes"));
-		RedisClusterClient inspectorClient = RedisClusterClient.create(redis.uris());
-		this.resources.add(() -> inspectorClient.shutdown(0, 2, TimeUnit.SECONDS));
-		StatefulRedisClusterConnection<String, String> inspector = inspectorClient.connect();
-		String seeds = redis.nodes().stream().map((node) -> node.host() + ":" + node.port())
-			.collect(Collectors.joining(","));
-		startNodes(List.of("spring.data.redis.cluster.nodes=" + seeds));
-		Function<String, Map<String, Fact>> stored = (key) -> {
-			inspectorClient.refreshPartitions();
-			return RedisInspector.toFacts(inspector.sync().hgetall(key));
-		};
+		startNodes();
 
-		int master = redis.masterOf("presence:{" + topic + "}:e");
-		runFailover("Cluster master killed", topic, stored, () -> redis.kill(master), () -> {
-			int now = redis.masterOf("presence:{" + topic + "}:e");
+		int master = redis.masterOf(RedisInspector.entriesKey(topic));
+		runFailover("Cluster master killed", topic, () -> redis.kill(master), () -> {
+			int now = redis.masterOf(RedisInspector.entriesKey(topic));
 			return now != master && now != -1;
 		});
 	}
@@ -110,74 +81,53 @@ class RedisFailoverTests {
 	@Test
 	void sentinelMasterKilledLosesNoAcknowledgedChangeAndNoLivePresence() {
 		// given: a master, its replica and three Sentinels that know each other and the replica
-		RedisServer master = RedisServer.start();
-		this.resources.add(master);
-		RedisServer replica = RedisServer.startReplica(master);
-		this.resources.add(replica);
+		RedisServer master = this.cluster.stopLater(RedisServer.start());
+		RedisServer replica = this.cluster.stopLater(RedisServer.startReplica(master));
 		await("replica in sync").atMost(Duration.ofSeconds(10))
-			.until(() -> RedisInspector.cli(replica.host(), replica.port(), "INFO", "replication")
-				.contains("master_link_status:up"));
+			.until(() -> RedisInspector.cli(replica, "INFO", "replication").contains("master_link_status:up"));
 		List<RedisServer> sentinels = new ArrayList<>();
 		for (int i = 0; i < 3; i++) {
-			RedisServer sentinel = RedisServer.startSentinel(master, SENTINEL_MASTER, 2, DETECTION);
-			this.resources.add(sentinel);
-			sentinels.add(sentinel);
+			sentinels.add(this.cluster.stopLater(RedisServer.startSentinel(master, SENTINEL_MASTER, 2, DETECTION)));
 		}
-		await("Sentinels knowing each other and the replica").atMost(Duration.ofSeconds(15)).until(() -> sentinels
-			.stream()
-			.allMatch((sentinel) -> RedisInspector.cli(sentinel.host(), sentinel.port(), "SENTINEL", "MASTER",
-					SENTINEL_MASTER)
-				.matches("(?s).*num-other-sentinels\\n2\\n.*") && RedisInspector
-					.cli(sentinel.host(), sentinel.port(), "SENTINEL", "REPLICAS", SENTINEL_MASTER)
-					.contains(Integer.toString(replica.port()))));
-		String nodes = sentinels.stream().map((sentinel) -> sentinel.host() + ":" + sentinel.port())
-			.collect(Collectors.joining(","));
-		startNodes(List.of("spring.data.redis.sentinel.master=" + SENTINEL_MASTER,
-				"spring.data.redis.sentinel.nodes=" + nodes));
-		RedisURI.Builder uri = RedisURI.builder();
-		sentinels.forEach((sentinel) -> uri.withSentinel(sentinel.host(), sentinel.port()));
-		RedisClient inspectorClient = RedisClient.create(uri.withSentinelMasterId(SENTINEL_MASTER).build());
-		this.resources.add(() -> inspectorClient.shutdown(0, 2, TimeUnit.SECONDS));
-		Function<String, Map<String, Fact>> stored = (key) -> {
-			// a new connection asks the Sentinels for the master of now
-			try (StatefulRedisConnection<String, String> connection = inspectorClient.connect()) {
-				return RedisInspector.toFacts(connection.sync().hgetall(key));
-			}
-		};
+		await("Sentinels knowing each other and the replica").atMost(Duration.ofSeconds(15))
+			.until(() -> sentinels.stream()
+				.allMatch((sentinel) -> RedisInspector.cli(sentinel, "SENTINEL", "MASTER", SENTINEL_MASTER)
+					.matches("(?s).*num-other-sentinels\\n2\\n.*")
+						&& RedisInspector.cli(sentinel, "SENTINEL", "REPLICAS", SENTINEL_MASTER)
+							.contains(Integer.toString(replica.port()))));
+		this.cluster.sentinels(SENTINEL_MASTER, sentinels);
+		startNodes();
 
-		runFailover("Sentinel master killed", this.topic, stored, master::kill,
-				() -> RedisInspector.cli(replica.host(), replica.port(), "ROLE").startsWith("master"));
+		runFailover("Sentinel master killed", this.topic, master::kill,
+				() -> RedisInspector.cli(replica, "ROLE").startsWith("master"));
 	}
 
-	private void startNodes(List<String> redisProperties) {
-		List<String> properties = new ArrayList<>(ClusterNode.FAST);
-		properties.addAll(redisProperties);
-		this.a = ClusterNode.start("a", properties);
-		this.resources.add(this.a);
-		this.b = ClusterNode.start("b", properties);
-		this.resources.add(this.b);
+	private void startNodes() {
+		this.a = this.cluster.node("a");
+		this.b = this.cluster.node("b");
 	}
 
 	/**
 	 * Kill the master under live clients and check what they see.
 	 * @param promoted whether a replica took over, as Redis reports it
 	 */
-	private void runFailover(String what, String topic, Function<String, Map<String, Fact>> stored, Runnable kill,
-			BooleanSupplier promoted) {
+	private void runFailover(String what, String topic, Runnable kill, BooleanSupplier promoted) {
+		RedisInspector inspector = this.cluster.inspector();
 		// given: two trackers and an observer on each node
 		for (ClusterNode node : List.of(this.a, this.b)) {
 			for (int i = 0; i < 2; i++) {
-				PhoenixTestClient tracker = connect(node, "tracker-" + node.id() + i);
-				tracker.join(topic, key(tracker));
-				tracker.track(topic, state(tracker, 1));
-				this.truth.put(tracker, new Fact(key(tracker), state(tracker, 1)));
+				PhoenixSocket tracker = connect(node, "tracker-" + node.id() + i);
+				Fact tracked = Fact.of(tracker, 1);
+				tracker.join(topic, tracked.key());
+				tracker.track(topic, tracked.state());
+				this.truth.put(tracker, tracked);
 			}
 			connect(node, "observer-" + node.id()).join(topic, "observer-" + node.id());
 		}
-		awaitEveryViewEqualsTruth(topic, stored, Duration.ofSeconds(10));
-		PhoenixTestClient updater = this.clients.get(0);
-		PhoenixTestClient leaver = this.clients.get(1);
-		PhoenixTestClient untracker = this.clients.get(3);
+		awaitEveryViewEqualsTruth(topic, inspector, Duration.ofSeconds(10));
+		PhoenixSocket updater = this.clients.get(0);
+		PhoenixSocket leaver = this.clients.get(1);
+		PhoenixSocket untracker = this.clients.get(3);
 
 		this.expectedLeaves.add(this.truth.get(updater));
 		this.expectedLeaves.add(this.truth.get(untracker));
@@ -193,8 +143,9 @@ class RedisFailoverTests {
 		});
 		List<CompletableFuture<Void>> changes = new ArrayList<>();
 		changes.add(CompletableFuture.runAsync(() -> {
-			updater.track(topic, state(updater, 2));
-			acknowledged(updater, new Fact(key(updater), state(updater, 2)));
+			Fact updated = Fact.of(updater, 2);
+			updater.track(topic, updated.state());
+			acknowledged(updater, updated);
 		}));
 		changes.add(CompletableFuture.runAsync(() -> {
 			untracker.untrack(topic);
@@ -205,17 +156,18 @@ class RedisFailoverTests {
 			acknowledged(leaver, null);
 		}));
 		changes.add(CompletableFuture.runAsync(() -> {
-			PhoenixTestClient newcomer = connect(this.b, "newcomer-b");
-			newcomer.join(topic, key(newcomer));
-			newcomer.track(topic, state(newcomer, 1));
-			acknowledged(newcomer, new Fact(key(newcomer), state(newcomer, 1)));
+			PhoenixSocket newcomer = connect(this.b, "newcomer-b");
+			Fact joined = Fact.of(newcomer, 1);
+			newcomer.join(topic, joined.key());
+			newcomer.track(topic, joined.state());
+			acknowledged(newcomer, joined);
 		}));
 
 		// then: every change is acknowledged, and every view converges to the truth in time
 		CompletableFuture.allOf(changes.toArray(CompletableFuture[]::new)).orTimeout(20, TimeUnit.SECONDS).join();
 		long acknowledged = (System.nanoTime() - start) / 1_000_000;
 		Duration bound = DETECTION.plus(MARGIN);
-		awaitEveryViewEqualsTruth(topic, stored, Duration.ofMillis(Math.max(500, bound.toMillis() - acknowledged)));
+		awaitEveryViewEqualsTruth(topic, inspector, Duration.ofMillis(Math.max(500, bound.toMillis() - acknowledged)));
 		long converged = (System.nanoTime() - start) / 1_000_000;
 		System.out.println("MEASURED " + what + " -> Redis promoted a replica: " + writable.join()
 				+ " ms, every change acknowledged: " + acknowledged + " ms, every view equal to the truth: " + converged
@@ -224,10 +176,10 @@ class RedisFailoverTests {
 
 		// and stays so past the node timeout: no live node was reaped, nothing was lost
 		await().during(STABLE).atMost(STABLE.plusSeconds(5))
-			.untilAsserted(() -> assertEveryViewEqualsTruth(topic, stored));
-		for (PhoenixTestClient client : liveClients()) {
+			.untilAsserted(() -> assertEveryViewEqualsTruth(topic, inspector));
+		for (PhoenixSocket client : liveClients()) {
 			assertThat(client.droppedByServer()).as(client.name() + " dropped: " + client.closeReason()).isFalse();
-			List<Fact> left = leftFacts(client, topic);
+			List<Fact> left = PresenceViews.left(client.view(topic));
 			assertThat(new HashSet<>(left)).as("presences " + client.name() + " saw leave")
 				.isSubsetOf(this.expectedLeaves);
 			assertThat(left).as("leaves seen by " + client.name()).doesNotHaveDuplicates();
@@ -235,16 +187,16 @@ class RedisFailoverTests {
 
 		// and late joiners on either node see the truth at once
 		for (ClusterNode node : List.of(this.a, this.b)) {
-			PhoenixTestClient late = connect(node, "late-" + node.id());
+			PhoenixSocket late = connect(node, "late-" + node.id());
 			late.join(topic, "late-" + node.id());
 			await().atMost(Duration.ofSeconds(5))
-				.untilAsserted(() -> assertThat(PresenceViews.ofClient(late.channel(topic)))
+				.untilAsserted(() -> assertThat(PresenceViews.ofClient(late.view(topic)))
 					.as("state of " + late.name())
-					.isEqualTo(stored.apply("presence:{" + topic + "}:e")));
+					.isEqualTo(inspector.entries(topic)));
 		}
 	}
 
-	private void acknowledged(PhoenixTestClient client, Fact fact) {
+	private void acknowledged(PhoenixSocket client, Fact fact) {
 		synchronized (this.truth) {
 			if (fact != null) {
 				this.truth.put(client, fact);
@@ -255,56 +207,40 @@ class RedisFailoverTests {
 		}
 	}
 
-	private PhoenixTestClient connect(ClusterNode node, String name) {
-		PhoenixTestClient client = node.connect(name);
+	private PhoenixSocket connect(ClusterNode node, String name) {
+		PhoenixSocket client = this.cluster.client(node, name);
 		synchronized (this.clients) {
 			this.clients.add(client);
 		}
 		return client;
 	}
 
-	private void awaitEveryViewEqualsTruth(String topic, Function<String, Map<String, Fact>> stored, Duration within) {
+	private void awaitEveryViewEqualsTruth(String topic, RedisInspector inspector, Duration within) {
 		await().atMost(within).pollInterval(Duration.ofMillis(50))
-			.untilAsserted(() -> assertEveryViewEqualsTruth(topic, stored));
+			.untilAsserted(() -> assertEveryViewEqualsTruth(topic, inspector));
 	}
 
-	private void assertEveryViewEqualsTruth(String topic, Function<String, Map<String, Fact>> stored) {
+	private void assertEveryViewEqualsTruth(String topic, RedisInspector inspector) {
 		List<String> expected;
 		synchronized (this.truth) {
 			expected = PresenceViews.facts(this.truth.values());
 		}
-		Map<String, Fact> inRedis = stored.apply("presence:{" + topic + "}:e");
+		Map<String, Fact> inRedis = inspector.entries(topic);
 		assertThat(PresenceViews.facts(inRedis)).as("HGETALL presence:{" + topic + "}:e").isEqualTo(expected);
 		for (ClusterNode node : List.of(this.a, this.b)) {
 			assertThat(PresenceViews.ofService(node.presence(), topic)).as("PresenceService.list on " + node.id())
 				.isEqualTo(inRedis);
 		}
-		for (PhoenixTestClient client : liveClients()) {
-			assertThat(PresenceViews.ofClient(client.channel(topic))).as("state of " + client.name())
+		for (PhoenixSocket client : liveClients()) {
+			assertThat(PresenceViews.ofClient(client.view(topic))).as("state of " + client.name())
 				.isEqualTo(inRedis);
 		}
 	}
 
-	private List<PhoenixTestClient> liveClients() {
+	private List<PhoenixSocket> liveClients() {
 		synchronized (this.clients) {
 			return this.clients.stream().filter((client) -> !client.isClosed()).toList();
 		}
-	}
-
-	private static List<Fact> leftFacts(PhoenixTestClient client, String topic) {
-		return client.channel(topic)
-			.events()
-			.stream()
-			.filter((event) -> event.kind().equals("leave"))
-			.map(RedisFailoverTests::factOf)
-			.collect(Collectors.toList());
-	}
-
-	private static Fact factOf(ClientEvent event) {
-		Map<String, Object> state = new LinkedHashMap<>(event.meta());
-		state.remove("phx_ref");
-		state.remove("phx_ref_prev");
-		return new Fact(event.key(), state);
 	}
 
 	private String topicOn(RedisCluster redis, int master) {
@@ -315,14 +251,6 @@ class RedisFailoverTests {
 			}
 		}
 		throw new IllegalStateException("No topic found on master " + master);
-	}
-
-	private static String key(PhoenixTestClient client) {
-		return "user-" + client.name();
-	}
-
-	private static Map<String, Object> state(PhoenixTestClient client, int version) {
-		return Map.of("client", client.name(), "v", version);
 	}
 
 }

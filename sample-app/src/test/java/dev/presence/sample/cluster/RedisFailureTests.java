@@ -8,17 +8,14 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.UUID;
-import java.util.stream.Collectors;
 
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 import dev.presence.redis.RedisPresenceStore;
-import dev.presence.sample.cluster.PhoenixTestClient.ClientChannel;
-import dev.presence.sample.cluster.PhoenixTestClient.ClientEvent;
 import dev.presence.sample.cluster.PresenceViews.Fact;
+import dev.presence.test.PhoenixSocket;
 import dev.presence.test.RedisServer;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -41,6 +38,9 @@ class RedisFailureTests {
 
 	private static final int CLIENTS_PER_NODE = 3;
 
+	@RegisterExtension
+	static final PresenceCluster cluster = new PresenceCluster();
+
 	private static RedisServer redis;
 
 	private static ClusterNode a;
@@ -49,39 +49,18 @@ class RedisFailureTests {
 
 	private static RedisInspector inspector;
 
-	private final List<PhoenixTestClient> clients = new ArrayList<>();
+	private final List<PhoenixSocket> clients = new ArrayList<>();
 
-	private final Map<PhoenixTestClient, Fact> truth = new LinkedHashMap<>();
+	private final Map<PhoenixSocket, Fact> truth = new LinkedHashMap<>();
 
 	private String topic;
 
 	@BeforeAll
 	static void startNodes() {
-		redis = RedisServer.start();
-		a = ClusterNode.start("a", redis, ClusterNode.FAST);
-		b = ClusterNode.start("b", redis, ClusterNode.FAST);
-		inspector = new RedisInspector(redis);
-	}
-
-	@AfterAll
-	static void stopNodes() {
-		if (inspector != null) {
-			inspector.close();
-		}
-		if (b != null) {
-			b.close();
-		}
-		if (a != null) {
-			a.close();
-		}
-		if (redis != null) {
-			redis.close();
-		}
-	}
-
-	@AfterEach
-	void closeClients() {
-		this.clients.forEach(PhoenixTestClient::close);
+		redis = cluster.redis();
+		a = cluster.node("a");
+		b = cluster.node("b");
+		inspector = cluster.inspector();
 	}
 
 	@Test
@@ -109,7 +88,7 @@ class RedisFailureTests {
 		redis.pause();
 		try {
 			await().during(UNREACHABLE).atMost(UNREACHABLE.plusSeconds(5)).untilAsserted(() -> {
-				for (PhoenixTestClient client : this.clients) {
+				for (PhoenixSocket client : this.clients) {
 					assertThat(client.droppedByServer()).as(client.name() + " dropped: " + client.closeReason())
 						.isFalse();
 				}
@@ -119,44 +98,45 @@ class RedisFailureTests {
 			redis.resume();
 		}
 		thenEveryViewRecoversWithoutSpuriousLeaves("Redis unreachable for " + UNREACHABLE.toSeconds() + " s", start);
-		assertThat(inspector.cli("ZRANGE", RedisPresenceStore.NODES_KEY, "0", "-1").lines().sorted())
+		assertThat(RedisInspector.cli(redis, "ZRANGE", RedisPresenceStore.NODES_KEY, "0", "-1").lines().sorted())
 			.as("live nodes in " + RedisPresenceStore.NODES_KEY).containsExactly("a", "b");
 	}
 
 	@Test
 	void killedPubSubConnectionsAreResubscribedAndChangesMadeMeanwhileAreNotLost() {
 		givenTrackedClientsOnBothNodes("pubsub");
-		PhoenixTestClient updater = this.clients.get(0);
-		PhoenixTestClient leaver = this.clients.get(1);
-		PhoenixTestClient untracker = this.clients.get(CLIENTS_PER_NODE);
+		PhoenixSocket updater = this.clients.get(0);
+		PhoenixSocket leaver = this.clients.get(1);
+		PhoenixSocket untracker = this.clients.get(CLIENTS_PER_NODE);
 		Set<Fact> expectedLeaves = Set.of(this.truth.get(updater), this.truth.get(leaver), this.truth.get(untracker));
 
 		// when: every pub/sub connection is killed, and changes are made right away
 		long start = System.nanoTime();
-		String killed = inspector.cli("CLIENT", "KILL", "TYPE", "pubsub");
+		String killed = RedisInspector.cli(redis, "CLIENT", "KILL", "TYPE", "pubsub");
 		System.out.println("CLIENT KILL TYPE pubsub answered " + killed);
 		assertThat(Integer.parseInt(killed)).as("killed pub/sub connections, at least one per node")
 			.isGreaterThanOrEqualTo(2);
-		updater.track(this.topic, state(updater, 2));
-		this.truth.put(updater, new Fact(key(updater), state(updater, 2)));
+		Fact updated = Fact.of(updater, 2);
+		updater.track(this.topic, updated.state());
+		this.truth.put(updater, updated);
 		leaver.close();
 		this.truth.remove(leaver);
 		untracker.untrack(this.topic);
 		this.truth.remove(untracker);
-		PhoenixTestClient newcomer = b.connect("pubsub-newcomer");
-		this.clients.add(newcomer);
-		newcomer.join(this.topic, key(newcomer));
-		newcomer.track(this.topic, state(newcomer, 1));
-		this.truth.put(newcomer, new Fact(key(newcomer), state(newcomer, 1)));
+		PhoenixSocket newcomer = connect(b, "pubsub-newcomer");
+		Fact joined = Fact.of(newcomer, 1);
+		newcomer.join(this.topic, joined.key());
+		newcomer.track(this.topic, joined.state());
+		this.truth.put(newcomer, joined);
 
 		// then
 		awaitEveryViewEqualsTruth(RECOVERY);
 		System.out.println("MEASURED pubsub killed -> every view converged: " + (System.nanoTime() - start) / 1_000_000
 				+ " ms");
 		await().during(STABLE).atMost(STABLE.plusSeconds(5)).untilAsserted(this::assertEveryViewEqualsTruth);
-		for (PhoenixTestClient client : liveClients()) {
+		for (PhoenixSocket client : liveClients()) {
 			assertThat(client.droppedByServer()).as(client.name() + " dropped: " + client.closeReason()).isFalse();
-			List<Fact> left = leftFacts(client);
+			List<Fact> left = PresenceViews.left(client.view(this.topic));
 			assertThat(new HashSet<>(left)).as("presences " + client.name() + " saw leave").isSubsetOf(expectedLeaves);
 			assertThat(left).as("leaves seen by " + client.name()).doesNotHaveDuplicates();
 		}
@@ -166,11 +146,11 @@ class RedisFailureTests {
 		this.topic = "realtime:" + name + "-" + UUID.randomUUID();
 		for (ClusterNode node : List.of(a, b)) {
 			for (int i = 0; i < CLIENTS_PER_NODE; i++) {
-				PhoenixTestClient client = node.connect(name + "-" + node.id() + i);
-				this.clients.add(client);
-				client.join(this.topic, key(client));
-				client.track(this.topic, state(client, 1));
-				this.truth.put(client, new Fact(key(client), state(client, 1)));
+				PhoenixSocket client = connect(node, name + "-" + node.id() + i);
+				Fact fact = Fact.of(client, 1);
+				client.join(this.topic, fact.key());
+				client.track(this.topic, fact.state());
+				this.truth.put(client, fact);
 			}
 		}
 		awaitEveryViewEqualsTruth(Duration.ofSeconds(5));
@@ -182,15 +162,17 @@ class RedisFailureTests {
 				+ (System.nanoTime() - start) / 1_000_000 + " ms");
 		// past the node timeout, when presences nobody re-asserted would be dropped
 		await().during(STABLE).atMost(STABLE.plusSeconds(5)).untilAsserted(this::assertEveryViewEqualsTruth);
-		for (PhoenixTestClient client : this.clients) {
+		for (PhoenixSocket client : this.clients) {
 			assertThat(client.droppedByServer()).as(client.name() + " dropped: " + client.closeReason()).isFalse();
-			assertThat(leftFacts(client)).as("presences " + client.name() + " saw leave").isEmpty();
+			assertThat(PresenceViews.left(client.view(this.topic))).as("presences " + client.name() + " saw leave")
+				.isEmpty();
 		}
 
 		// and Redis works again: a change still reaches every client
-		PhoenixTestClient updater = this.clients.get(0);
-		updater.track(this.topic, state(updater, 2));
-		this.truth.put(updater, new Fact(key(updater), state(updater, 2)));
+		PhoenixSocket updater = this.clients.get(0);
+		Fact updated = Fact.of(updater, 2);
+		updater.track(this.topic, updated.state());
+		this.truth.put(updater, updated);
 		awaitEveryViewEqualsTruth(Duration.ofSeconds(5));
 	}
 
@@ -206,38 +188,20 @@ class RedisFailureTests {
 			assertThat(PresenceViews.ofService(node.presence(), this.topic))
 				.as("PresenceService.list on " + node.id()).isEqualTo(stored);
 		}
-		for (PhoenixTestClient client : liveClients()) {
-			assertThat(PresenceViews.ofClient(client.channel(this.topic))).as("state of " + client.name())
+		for (PhoenixSocket client : liveClients()) {
+			assertThat(PresenceViews.ofClient(client.view(this.topic))).as("state of " + client.name())
 				.isEqualTo(stored);
 		}
 	}
 
-	private List<PhoenixTestClient> liveClients() {
+	private PhoenixSocket connect(ClusterNode node, String name) {
+		PhoenixSocket client = cluster.client(node, name);
+		this.clients.add(client);
+		return client;
+	}
+
+	private List<PhoenixSocket> liveClients() {
 		return this.clients.stream().filter((client) -> !client.isClosed()).toList();
-	}
-
-	private List<Fact> leftFacts(PhoenixTestClient client) {
-		ClientChannel channel = client.channel(this.topic);
-		return channel.events()
-			.stream()
-			.filter((event) -> event.kind().equals("leave"))
-			.map(RedisFailureTests::factOf)
-			.collect(Collectors.toList());
-	}
-
-	private static Fact factOf(ClientEvent event) {
-		Map<String, Object> state = new LinkedHashMap<>(event.meta());
-		state.remove("phx_ref");
-		state.remove("phx_ref_prev");
-		return new Fact(event.key(), state);
-	}
-
-	private static String key(PhoenixTestClient client) {
-		return "user-" + client.name();
-	}
-
-	private static Map<String, Object> state(PhoenixTestClient client, int version) {
-		return Map.of("client", client.name(), "v", version);
 	}
 
 }

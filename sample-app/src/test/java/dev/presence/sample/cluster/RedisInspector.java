@@ -9,37 +9,93 @@ import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Function;
 
 import io.lettuce.core.RedisClient;
+import io.lettuce.core.RedisURI;
 import io.lettuce.core.api.StatefulRedisConnection;
+import io.lettuce.core.cluster.RedisClusterClient;
+import io.lettuce.core.cluster.SlotHash;
+import io.lettuce.core.cluster.api.StatefulRedisClusterConnection;
+import io.lettuce.core.cluster.models.partitions.RedisClusterNode;
 
 import dev.presence.sample.cluster.PresenceViews.Fact;
+import dev.presence.test.PhoenixSocket;
+import dev.presence.test.RedisCluster;
 import dev.presence.test.RedisServer;
 
 /**
- * Reads what a standalone Redis holds of presence, in the layout of
- * {@code RedisPresenceStore}'s Javadoc ({@code presence:{T}:e}: ref &rarr;
+ * Reads what a Redis (standalone, a cluster, or behind Sentinels) holds of presence, in
+ * the layout of {@code RedisPresenceStore}'s Javadoc ({@code presence:{T}:e}: ref &rarr;
  * {@code {"k": key, "n": node, "m": state, ...}}), and runs {@code redis-cli}.
  */
 final class RedisInspector implements AutoCloseable {
 
-	private final RedisServer redis;
+	private final Function<String, Map<String, String>> hgetall;
 
-	private final RedisClient client;
+	private final AutoCloseable resources;
 
-	private final StatefulRedisConnection<String, String> connection;
+	private final StatefulRedisClusterConnection<String, String> clusterConnection;
 
-	RedisInspector(RedisServer redis) {
-		this.redis = redis;
-		this.client = RedisClient.create(redis.uri());
-		this.connection = this.client.connect();
+	private RedisInspector(Function<String, Map<String, String>> hgetall, AutoCloseable resources,
+			StatefulRedisClusterConnection<String, String> clusterConnection) {
+		this.hgetall = hgetall;
+		this.resources = resources;
+		this.clusterConnection = clusterConnection;
+	}
+
+	static RedisInspector of(RedisServer redis) {
+		RedisClient client = RedisClient.create(redis.uri());
+		StatefulRedisConnection<String, String> connection = client.connect();
+		return new RedisInspector((key) -> connection.sync().hgetall(key), () -> {
+			connection.close();
+			client.shutdown(0, 2, TimeUnit.SECONDS);
+		}, null);
+	}
+
+	/**
+	 * An inspector of a cluster, that asks where the slots are before each read: a
+	 * failover moves them.
+	 */
+	static RedisInspector of(RedisCluster redis) {
+		RedisClusterClient client = RedisClusterClient.create(redis.uris());
+		StatefulRedisClusterConnection<String, String> connection = client.connect();
+		return new RedisInspector((key) -> {
+			client.refreshPartitions();
+			return connection.sync().hgetall(key);
+		}, () -> {
+			connection.close();
+			client.shutdown(0, 2, TimeUnit.SECONDS);
+		}, connection);
+	}
+
+	/**
+	 * An inspector of the master that Sentinels name, that asks them for the master of now
+	 * before each read.
+	 */
+	static RedisInspector of(String master, List<RedisServer> sentinels) {
+		RedisURI.Builder uri = RedisURI.builder();
+		sentinels.forEach((sentinel) -> uri.withSentinel(sentinel.host(), sentinel.port()));
+		RedisClient client = RedisClient.create(uri.withSentinelMasterId(master).build());
+		return new RedisInspector((key) -> {
+			try (StatefulRedisConnection<String, String> connection = client.connect()) {
+				return connection.sync().hgetall(key);
+			}
+		}, () -> client.shutdown(0, 2, TimeUnit.SECONDS), null);
 	}
 
 	/**
 	 * {@code HGETALL presence:{T}:e}, as ref to key and state.
 	 */
 	Map<String, Fact> entries(String topic) {
-		return toFacts(this.connection.sync().hgetall("presence:{" + topic + "}:e"));
+		Map<String, Fact> byRef = new TreeMap<>();
+		this.hgetall.apply(entriesKey(topic)).forEach((ref, json) -> {
+			Map<String, Object> entry = parse(json);
+			@SuppressWarnings("unchecked")
+			Map<String, Object> state = (Map<String, Object>) entry.getOrDefault("m", Map.of());
+			byRef.put(ref, new Fact((String) entry.get("k"), new LinkedHashMap<>(state)));
+		});
+		return byRef;
 	}
 
 	/**
@@ -47,38 +103,38 @@ final class RedisInspector implements AutoCloseable {
 	 */
 	Map<String, String> owners(String topic) {
 		Map<String, String> owners = new TreeMap<>();
-		this.connection.sync()
-			.hgetall("presence:{" + topic + "}:e")
+		this.hgetall.apply(entriesKey(topic))
 			.forEach((ref, json) -> owners.put(ref, String.valueOf(parse(json).get("n"))));
 		return owners;
 	}
 
-	@SuppressWarnings("unchecked")
-	static Map<String, Fact> toFacts(Map<String, String> hash) {
-		Map<String, Fact> byRef = new TreeMap<>();
-		hash.forEach((ref, json) -> {
-			Map<String, Object> entry = parse(json);
-			byRef.put(ref, new Fact((String) entry.get("k"),
-					new LinkedHashMap<>((Map<String, Object>) entry.getOrDefault("m", Map.of()))));
-		});
-		return byRef;
+	/**
+	 * The {@code host:port} of the master that serves a key's slot, as the cluster
+	 * inspector's client last learnt it.
+	 */
+	String masterOf(String key) {
+		if (this.clusterConnection == null) {
+			throw new IllegalStateException("Not a cluster's inspector");
+		}
+		RedisClusterNode master = this.clusterConnection.getPartitions().getPartitionBySlot(SlotHash.getSlot(key));
+		return master.getUri().getHost() + ":" + master.getUri().getPort();
+	}
+
+	static String entriesKey(String topic) {
+		return "presence:{" + topic + "}:e";
 	}
 
 	@SuppressWarnings("unchecked")
 	private static Map<String, Object> parse(String json) {
-		return PhoenixTestClient.JSON.readValue(json, Map.class);
+		return PhoenixSocket.MAPPER.readValue(json, Map.class);
 	}
 
 	/**
-	 * Run {@code redis-cli} against the server and return its output.
+	 * Run {@code redis-cli} against a server and return its output.
 	 */
-	String cli(String... arguments) {
-		return cli(this.redis.host(), this.redis.port(), arguments);
-	}
-
-	static String cli(String host, int port, String... arguments) {
+	static String cli(RedisServer redis, String... arguments) {
 		List<String> command = new ArrayList<>(
-				List.of("redis-cli", "-h", host, "-p", Integer.toString(port)));
+				List.of("redis-cli", "-h", redis.host(), "-p", Integer.toString(redis.port())));
 		command.addAll(List.of(arguments));
 		try {
 			Process process = new ProcessBuilder(command).redirectErrorStream(true).start();
@@ -98,9 +154,8 @@ final class RedisInspector implements AutoCloseable {
 	}
 
 	@Override
-	public void close() {
-		this.connection.close();
-		this.client.shutdown(0, 2, TimeUnit.SECONDS);
+	public void close() throws Exception {
+		this.resources.close();
 	}
 
 }

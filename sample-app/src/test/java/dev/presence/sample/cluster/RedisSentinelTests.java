@@ -1,15 +1,14 @@
 package dev.presence.sample.cluster;
 
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
-import dev.presence.sample.cluster.PhoenixTestClient.ClientChannel;
+import dev.presence.test.PhoenixSocket;
+import dev.presence.test.PhoenixSocket.PresenceView;
 import dev.presence.test.RedisServer;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -26,45 +25,20 @@ class RedisSentinelTests {
 
 	private static final Duration WITHIN = Duration.ofSeconds(5);
 
-	private static RedisServer master;
-
-	private static RedisServer sentinel;
-
-	private static ClusterNode a;
-
-	private static ClusterNode b;
-
-	@BeforeAll
-	static void startSentinelAndNodes() {
-		master = RedisServer.start();
-		sentinel = RedisServer.startSentinel(master, MASTER);
-		List<String> properties = new ArrayList<>(ClusterNode.FAST);
-		properties.add("spring.data.redis.sentinel.master=" + MASTER);
-		properties.add("spring.data.redis.sentinel.nodes=" + sentinel.host() + ":" + sentinel.port());
-		a = ClusterNode.start("a", properties);
-		b = ClusterNode.start("b", properties);
-	}
-
-	@AfterAll
-	static void stop() {
-		for (AutoCloseable closeable : new AutoCloseable[] { b, a, sentinel, master }) {
-			if (closeable != null) {
-				try {
-					closeable.close();
-				}
-				catch (Exception ex) {
-					// best effort: the next one must still be closed
-				}
-			}
-		}
-	}
+	@RegisterExtension
+	final PresenceCluster cluster = new PresenceCluster();
 
 	@Test
 	void presenceFansOutBetweenNodesThatFoundRedisThroughSentinel() {
 		String topic = "realtime:sentinel-room";
-		try (PhoenixTestClient watcher = a.connect("watcher"); PhoenixTestClient tracker = b.connect("tracker")) {
-			// given a watcher on node a and a tracker on node b, both through the Sentinel's master
-			ClientChannel watching = watcher.join(topic, "watcher");
+		// given two nodes that know only the Sentinel of their Redis
+		RedisServer master = this.cluster.stopLater(RedisServer.start());
+		this.cluster.sentinels(MASTER, List.of(this.cluster.stopLater(RedisServer.startSentinel(master, MASTER))));
+		ClusterNode a = this.cluster.node("a");
+		ClusterNode b = this.cluster.node("b");
+		try (PhoenixSocket watcher = a.connect("watcher"); PhoenixSocket tracker = b.connect("tracker")) {
+			// and a watcher on node a and a tracker on node b, both through the Sentinel's master
+			PresenceView watching = watcher.join(topic, "watcher");
 			tracker.join(topic, "tracker");
 			await().atMost(WITHIN).until(watching::synced);
 
