@@ -2,6 +2,7 @@ package dev.presence.redis;
 
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Collection;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -63,17 +64,10 @@ class RedisPresenceStoreClusterTests {
 	@Test
 	void clusterFanOutUsesShardedPubSub() {
 		Map<RedisURI, String> topicByMaster = topicOnEveryMaster();
-		RedisPresenceStore writer = new RedisPresenceStore(client, "node-a", TIME_TO_LIVE, HEARTBEAT, NODE_TIMEOUT);
-		RedisPresenceStore reader = new RedisPresenceStore(client, "node-b", TIME_TO_LIVE, HEARTBEAT, NODE_TIMEOUT);
-		writer.start();
-		reader.start();
+		RedisPresenceStore writer = started("node-a");
+		RedisPresenceStore reader = started("node-b");
 		try {
-			Map<String, RecordingListener> listeners = new LinkedHashMap<>();
-			for (String topic : topicByMaster.values()) {
-				RecordingListener listener = new RecordingListener();
-				join(reader.subscribe(topic, listener));
-				listeners.put(topic, listener);
-			}
+			Map<String, RecordingListener> listeners = subscribed(reader, topicByMaster.values());
 			Map<String, PresenceEntry> entries = new LinkedHashMap<>();
 			for (String topic : topicByMaster.values()) {
 				PresenceEntry entry = new PresenceEntry("alice", new Presence("ref-" + topic, null,
@@ -109,17 +103,10 @@ class RedisPresenceStoreClusterTests {
 	@Test
 	void broadcastsReachSubscribersOnEveryMaster() {
 		Map<RedisURI, String> topicByMaster = topicOnEveryMaster();
-		RedisPresenceStore writer = new RedisPresenceStore(client, "node-a", TIME_TO_LIVE, HEARTBEAT, NODE_TIMEOUT);
-		RedisPresenceStore reader = new RedisPresenceStore(client, "node-b", TIME_TO_LIVE, HEARTBEAT, NODE_TIMEOUT);
-		writer.start();
-		reader.start();
+		RedisPresenceStore writer = started("node-a");
+		RedisPresenceStore reader = started("node-b");
 		try {
-			Map<String, RecordingListener> listeners = new LinkedHashMap<>();
-			for (String topic : topicByMaster.values()) {
-				RecordingListener listener = new RecordingListener();
-				join(reader.subscribe(topic, listener));
-				listeners.put(topic, listener);
-			}
+			Map<String, RecordingListener> listeners = subscribed(reader, topicByMaster.values());
 			for (String topic : topicByMaster.values()) {
 				for (int i = 0; i < 3; i++) {
 					join(writer.broadcast(new TopicBroadcast(topic, "n", BroadcastPayload.of(i), "node-a", null)));
@@ -135,6 +122,25 @@ class RedisPresenceStoreClusterTests {
 			reader.stop();
 			writer.stop();
 		}
+	}
+
+	private static RedisPresenceStore started(String node) {
+		RedisPresenceStore store = new RedisPresenceStore(client, node, TIME_TO_LIVE, HEARTBEAT, NODE_TIMEOUT);
+		store.start();
+		return store;
+	}
+
+	/**
+	 * A listener subscribed to each topic, by topic.
+	 */
+	private static Map<String, RecordingListener> subscribed(RedisPresenceStore store, Collection<String> topics) {
+		Map<String, RecordingListener> listeners = new LinkedHashMap<>();
+		for (String topic : topics) {
+			RecordingListener listener = new RecordingListener();
+			join(store.subscribe(topic, listener));
+			listeners.put(topic, listener);
+		}
+		return listeners;
 	}
 
 	/**

@@ -15,6 +15,7 @@ import org.springframework.beans.factory.annotation.Autowired;
 import dev.presence.core.BroadcastService;
 import dev.presence.core.ClientBroadcastEvent;
 import dev.presence.test.PhoenixSocket;
+import dev.presence.test.PhoenixSocket.Frames;
 import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.node.ObjectNode;
 
@@ -211,6 +212,24 @@ class ProtocolBroadcastTests extends ProtocolTestSupport {
 	}
 
 	@Test
+	void broadcastOnAPrivateChannelReachesItsMembersNotThoseOfThePublicOneOfTheSameName() {
+		String topic = this.topic + "-vip";
+		PhoenixSocket alice = privateMember(topic, "alice");
+		PhoenixSocket bob = privateMember(topic, "bob");
+		PhoenixSocket outsider = member(topic, "outsider", false, false);
+		alice.send(broadcast(topic, "1", "2", "secret", "{}"));
+		bob.next(broadcastEvent("secret"));
+		// the public channel of that name is another topic: a broadcast there is the marker
+		this.broadcasts.send(topic, "marker", Map.of()).join();
+		outsider.next(broadcastEvent("marker"));
+		assertThat(broadcastsOf(outsider, "secret")).isEmpty();
+		// server code names the private topic with its prefix
+		this.broadcasts.send("private:" + topic, "inside", Map.of()).join();
+		bob.next(broadcastEvent("inside"));
+		assertThat(broadcastsOf(bob, "marker")).isEmpty();
+	}
+
+	@Test
 	void serverBroadcastReachesEveryMemberOfBothVersions() {
 		PhoenixSocket alice = member(this.topic, "alice", false, false);
 		PhoenixSocket bob = member(connect("vsn=1.0.0"), this.topic, "bob", false, false, true);
@@ -291,6 +310,13 @@ class ProtocolBroadcastTests extends ProtocolTestSupport {
 
 	private PhoenixSocket member(String topic, String key, boolean self, boolean ack) {
 		return member(connect(), topic, key, self, ack);
+	}
+
+	private PhoenixSocket privateMember(String topic, String key) {
+		PhoenixSocket client = connect();
+		client.send(join(topic, "1", Frames.config(key, true, true)));
+		assertThat(client.reply("1").get(4).get("status").asString()).isEqualTo("ok");
+		return client;
 	}
 
 	private PhoenixSocket member(PhoenixSocket client, String topic, String key, boolean self, boolean ack) {

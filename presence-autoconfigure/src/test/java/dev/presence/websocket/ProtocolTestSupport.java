@@ -241,8 +241,9 @@ abstract class ProtocolTestSupport {
 		}
 
 		/**
-		 * Public topics only, as by default; no broadcasts from topics named
-		 * {@code …-readonly}, none delivered in topics named {@code …-muted}.
+		 * Public topics, as by default, and private ones named {@code …-vip}; no
+		 * broadcasts from topics named {@code …-readonly}, none delivered in topics named
+		 * {@code …-muted}.
 		 */
 		@Bean
 		PresenceAuthorizer presenceAuthorizer() {
@@ -250,7 +251,7 @@ abstract class ProtocolTestSupport {
 
 				@Override
 				public boolean canJoin(PresenceIdentity identity, String topic, boolean privateChannel) {
-					return !privateChannel;
+					return !privateChannel || topic.endsWith("-vip");
 				}
 
 				@Override
