@@ -22,6 +22,7 @@ import dev.presence.test.PhoenixSocket.Frames;
 import dev.presence.test.PhoenixSocket.PresenceView;
 import dev.presence.test.PresencePort;
 import dev.presence.test.PresenceTestApplication;
+import tools.jackson.databind.JsonNode;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
@@ -131,6 +132,24 @@ class AuthorizationTests {
 		assertThat(observer.received()).noneMatch((frame) -> frame.toString().contains("moderator"));
 	}
 
+	@Test
+	void broadcastRightsFollowTheTokenAClientRefreshesTo() {
+		String topic = "realtime:announce-" + this.name;
+		PhoenixSocket bob = connect("bob");
+		bob.join(topic, "1", "bob");
+		PhoenixSocket alice = connect("alice");
+		alice.join(topic, "1", "alice");
+		// bob may not announce
+		bob.send(Frames.frame("1", "2", topic, "broadcast", "{\"type\":\"broadcast\",\"event\":\"news\",\"payload\":1}"));
+		assertThat(bob.errorReason("2")).startsWith("Unauthorized: You do not have permissions to write");
+		// until he refreshes to a token the authorizer lets broadcast; frames are handled in order
+		bob.send(Frames.accessToken(topic, "1", "3", "admin"));
+		bob.send(Frames.frame("1", "4", topic, "broadcast", "{\"type\":\"broadcast\",\"event\":\"news\",\"payload\":2}"));
+		JsonNode news = alice.next(Frames.event("broadcast"));
+		assertThat(news.get(4).get("payload").asInt()).isEqualTo(2);
+		assertThat(alice.received()).filteredOn(Frames.event("broadcast")).hasSize(1);
+	}
+
 	private PhoenixSocket connect(String user) {
 		PhoenixSocket socket = PhoenixSocket.connect(this.port, "apikey=" + user);
 		this.sockets.add(socket);
@@ -172,16 +191,17 @@ class AuthorizationTests {
 	static class TestBeans {
 
 		/**
-		 * Names the client after its apikey.
+		 * Names the client after its access token, or else its apikey.
 		 */
 		@Bean
 		PresenceAuthenticator apiKeyAuthenticator() {
-			return (principal, apiKey, accessToken) -> new PresenceIdentity(apiKey, Map.of(), null);
+			return (principal, apiKey, accessToken) -> new PresenceIdentity((accessToken != null) ? accessToken : apiKey,
+					Map.of(), null);
 		}
 
 		/**
 		 * Staff topics and private channels are for admin (private ones for nobody else);
-		 * only admin may wear a moderator badge.
+		 * only admin may wear a moderator badge, or broadcast in announcement topics.
 		 */
 		@Bean
 		PresenceAuthorizer staffAuthorizer() {
@@ -197,6 +217,11 @@ class AuthorizationTests {
 				public boolean canTrack(PresenceIdentity identity, String topic, String key,
 						Map<String, @Nullable Object> state) {
 					return "admin".equals(identity.name()) || !"moderator".equals(state.get("badge"));
+				}
+
+				@Override
+				public boolean canSendBroadcast(PresenceIdentity identity, String topic, boolean privateChannel) {
+					return "admin".equals(identity.name()) || !topic.startsWith("realtime:announce-");
 				}
 
 			};
