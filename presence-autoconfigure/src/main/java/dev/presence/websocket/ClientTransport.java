@@ -1,8 +1,9 @@
 package dev.presence.websocket;
 
 /**
- * What the Phoenix protocol needs of the connection it runs on: send an encoded text
- * frame, close with a status and a reason. {@link PhoenixConnection} and everything behind
+ * What the Phoenix protocol needs of the connection it runs on: send an encoded frame
+ * (text, or binary for the broadcasts of version 2.0.0), close with a status and a
+ * reason. {@link PhoenixConnection} and everything behind
  * it talk to this, never to the WebSocket API that carries the frames; the servlet
  * transport's implementation is {@code ClientOutbox}, the Reactor Netty one
  * {@code NettyClientTransport}; a transport opens its connections through
@@ -29,9 +30,10 @@ public interface ClientTransport {
 	String id();
 
 	/**
-	 * Queue a text frame for the client. Never blocks and never throws: a client that
-	 * cannot take it is closed.
-	 * @param frame the frame, encoded as UTF-8 once for every connection it goes to
+	 * Queue a frame for the client, as a text frame or, when
+	 * {@link OutboundFrame.Encoded#binary()}, a binary one. Never blocks and never throws:
+	 * a client that cannot take it is closed.
+	 * @param frame the frame, encoded once for every connection it goes to
 	 */
 	void send(OutboundFrame.Encoded frame);
 

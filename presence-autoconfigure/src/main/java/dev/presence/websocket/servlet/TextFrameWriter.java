@@ -32,7 +32,9 @@ import dev.presence.websocket.OutboundFrame;
  * method Tomcat's own text sends end in; the handles to it are looked up once per
  * session class. Where that method is not there (another container, a Tomcat that
  * changed it) frames go through {@code WebSocketSession.sendMessage} as strings, which
- * is correct, only slower. Not thread-safe: one thread writes at a time (the outbox's).
+ * is correct, only slower. The binary frames of broadcasts (version 2.0.0) take the same
+ * path with the binary opcode, or go as Spring binary messages. Not thread-safe: one
+ * thread writes at a time (the outbox's).
  */
 abstract sealed class TextFrameWriter {
 
