@@ -208,7 +208,8 @@ final class ChannelTopics {
 			if (payload.isBinary()) {
 				byte[] binary = BinaryBroadcastFrames.encodeBroadcast(topic, broadcast.event(), payload);
 				if (binary == null) {
-					// its topic is longer than a binary frame can name: no client could have sent it
+					// a topic or event longer than a binary frame can name: only server code
+					// could have sent it, and no client could read it
 					return;
 				}
 				frame = OutboundFrame.binaryForV2(binary);
@@ -219,8 +220,8 @@ final class ChannelTopics {
 			String sender = broadcast.sender();
 			int sent = 0;
 			for (PhoenixChannel channel : this.channels) {
-				if (channel.broadcastReceiveAllowed() && (sender == null || !sender.equals(channel.senderId()))) {
-					channel.connection().send(frame);
+				if (channel.broadcastReceiveAllowed() && (sender == null || !sender.equals(channel.senderId()))
+						&& channel.connection().send(frame)) {
 					sent++;
 				}
 			}

@@ -638,13 +638,22 @@ public final class PhoenixConnection {
 		send(new OutboundFrame(frame));
 	}
 
-	void send(OutboundFrame frame) {
-		if (!this.closed) {
-			OutboundFrame.Encoded encoded = frame.encodedFor(this.serializer);
-			if (encoded != null) {
-				this.transport.send(encoded);
-			}
+	/**
+	 * Send a frame shared with other connections, in the form of this connection's
+	 * serializer.
+	 * @return whether it was sent: not when the connection is closed or the frame has no
+	 * form its serializer reads (a binary frame for a client of version 1.0.0)
+	 */
+	boolean send(OutboundFrame frame) {
+		if (this.closed) {
+			return false;
 		}
+		OutboundFrame.Encoded encoded = frame.encodedFor(this.serializer);
+		if (encoded == null) {
+			return false;
+		}
+		this.transport.send(encoded);
+		return true;
 	}
 
 	/**
