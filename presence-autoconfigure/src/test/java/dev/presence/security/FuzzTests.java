@@ -180,6 +180,9 @@ class FuzzTests {
 			if (random.nextInt(500) == 0) {
 				socket.sendBinaryIgnoringFailure(randomBytes(random, random.nextInt(64)));
 			}
+			else if (random.nextInt(50) == 0) {
+				socket.sendBinaryIgnoringFailure(FuzzFrames.userBroadcastPush(random, joinRefs));
+			}
 			else {
 				socket.sendIgnoringFailure(FuzzFrames.next(random, joinRefs));
 			}
@@ -290,11 +293,29 @@ class FuzzTests {
 					String.valueOf(random.nextInt()), randomObject(random, 2));
 		}
 
+		/**
+		 * A binary user broadcast push, well-formed or with a few of its bytes (header
+		 * lengths, encoding, payload) changed at random.
+		 */
+		static byte[] userBroadcastPush(Random random, List<String> joinRefs) {
+			String topic = TOPICS.get(random.nextInt(TOPICS.size()));
+			String joinRef = joinRefs.get(random.nextInt(joinRefs.size()));
+			byte[] payload = random.nextBoolean() ? randomJson(random, 3).getBytes(StandardCharsets.UTF_8)
+					: randomBytes(random, random.nextInt(64));
+			byte[] push = Frames.userBroadcastPush(joinRef, String.valueOf(random.nextInt(1000)), topic,
+					randomString(random, 20), random.nextInt(3), payload);
+			int mutations = random.nextInt(4);
+			for (int m = 0; m < mutations; m++) {
+				push[random.nextInt(push.length)] = (byte) random.nextInt(256);
+			}
+			return push;
+		}
+
 		private static String valid(Random random, List<String> joinRefs) {
 			String topic = TOPICS.get(random.nextInt(TOPICS.size()));
 			String joinRef = joinRefs.get(random.nextInt(joinRefs.size()));
 			String ref = String.valueOf(random.nextInt(1_000_000));
-			return switch (random.nextInt(7)) {
+			return switch (random.nextInt(8)) {
 				case 0 -> {
 					String newRef = "j" + random.nextInt(1000);
 					joinRefs.add(newRef);
@@ -308,6 +329,7 @@ class FuzzTests {
 				case 2 -> Frames.frame(joinRef, ref, topic, "phx_leave", "{}");
 				case 3 -> Frames.heartbeat(ref);
 				case 4 -> Frames.accessToken(topic, joinRef, ref, randomString(random, 60));
+				case 5 -> Frames.broadcast(topic, joinRef, ref, randomString(random, 20), randomJson(random, 3));
 				default -> Frames.track(topic, joinRef, ref, randomObject(random, 3));
 			};
 		}

@@ -987,6 +987,42 @@ public final class PhoenixSocket implements WebSocket.Listener, AutoCloseable {
 			return frame(joinRef, ref, topic, "access_token", payload.toString());
 		}
 
+		/**
+		 * A {@code broadcast} push as supabase-js sends it as text.
+		 * @param payload the broadcast's payload, JSON
+		 */
+		public static String broadcast(String topic, String joinRef, String ref, String event, String payload) {
+			ObjectNode body = MAPPER.createObjectNode();
+			body.put("type", "broadcast");
+			body.put("event", event);
+			body.set("payload", MAPPER.readTree(payload));
+			return frame(joinRef, ref, topic, "broadcast", body.toString());
+		}
+
+		/**
+		 * The binary "user broadcast push" (kind 3) supabase-js sends for
+		 * {@code channel.send({type: 'broadcast'})} under version 2.0.0: one byte each for
+		 * the kind, the lengths of join ref, ref, topic, event and (empty) metadata, and the
+		 * payload encoding; then those strings; then the payload.
+		 * @param encoding {@code 1} for a JSON payload, {@code 0} for raw bytes
+		 */
+		public static byte[] userBroadcastPush(String joinRef, String ref, String topic, String event, int encoding,
+				byte[] payload) {
+			byte[][] fields = { joinRef.getBytes(StandardCharsets.UTF_8), ref.getBytes(StandardCharsets.UTF_8),
+					topic.getBytes(StandardCharsets.UTF_8), event.getBytes(StandardCharsets.UTF_8), new byte[0] };
+			ByteArrayOutputStream frame = new ByteArrayOutputStream();
+			frame.write(3);
+			for (byte[] field : fields) {
+				frame.write(field.length);
+			}
+			frame.write(encoding);
+			for (byte[] field : fields) {
+				frame.writeBytes(field);
+			}
+			frame.writeBytes(payload);
+			return frame.toByteArray();
+		}
+
 		public static String heartbeat(String ref) {
 			return frame(null, ref, "phoenix", "heartbeat", "{}");
 		}

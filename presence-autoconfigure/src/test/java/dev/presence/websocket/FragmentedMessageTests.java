@@ -64,7 +64,7 @@ class FragmentedMessageTests {
 			assertThat(readUntil(client, Frames.ref("1")).get(4).get("status").asString()).isEqualTo("ok");
 
 			// a user broadcast push (binary) cut inside its header, inside a character and inside the payload
-			byte[] push = ProtocolBroadcastTests.userBroadcastPush("1", "2", topic, "cursor", 1,
+			byte[] push = Frames.userBroadcastPush("1", "2", topic, "cursor", 1,
 					"{\"name\":\"Zoë\",\"x\":42}".getBytes(StandardCharsets.UTF_8));
 			int inHeader = 4;
 			int inName = indexOf(push, "ë".getBytes(StandardCharsets.UTF_8)) + 1;

@@ -1,6 +1,5 @@
 package dev.presence.websocket;
 
-import java.io.ByteArrayOutputStream;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.Base64;
@@ -19,12 +18,14 @@ import dev.presence.test.PhoenixSocket.Frames;
 import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.node.ObjectNode;
 
+import static dev.presence.test.PhoenixSocket.Frames.broadcast;
 import static dev.presence.test.PhoenixSocket.Frames.event;
 import static dev.presence.test.PhoenixSocket.Frames.frame;
 import static dev.presence.test.PhoenixSocket.Frames.heartbeat;
 import static dev.presence.test.PhoenixSocket.Frames.json;
 import static dev.presence.test.PhoenixSocket.Frames.ref;
 import static dev.presence.test.PhoenixSocket.Frames.track;
+import static dev.presence.test.PhoenixSocket.Frames.userBroadcastPush;
 import static dev.presence.test.PhoenixSocket.eventually;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatIllegalArgumentException;
@@ -343,11 +344,6 @@ class ProtocolBroadcastTests extends ProtocolTestSupport {
 		return client;
 	}
 
-	private static String broadcast(String topic, String joinRef, String ref, String event, String payload) {
-		return frame(joinRef, ref, topic, "broadcast",
-				"{\"type\":\"broadcast\",\"event\":\"" + event + "\",\"payload\":" + payload + "}");
-	}
-
 	private static Predicate<JsonNode> broadcastEvent(String name) {
 		return event("broadcast").and((frame) -> name.equals(frame.get(4).get("event").asString()));
 	}
@@ -360,27 +356,6 @@ class ProtocolBroadcastTests extends ProtocolTestSupport {
 			}
 		}
 		return found;
-	}
-
-	/**
-	 * The binary frame supabase-js sends for {@code channel.send({type: 'broadcast'})}
-	 * under version 2.0.0.
-	 */
-	static byte[] userBroadcastPush(String joinRef, String ref, String topic, String event, int encoding,
-			byte[] payload) {
-		byte[][] fields = { joinRef.getBytes(StandardCharsets.UTF_8), ref.getBytes(StandardCharsets.UTF_8),
-				topic.getBytes(StandardCharsets.UTF_8), event.getBytes(StandardCharsets.UTF_8), new byte[0] };
-		ByteArrayOutputStream frame = new ByteArrayOutputStream();
-		frame.write(3);
-		for (byte[] field : fields) {
-			frame.write(field.length);
-		}
-		frame.write(encoding);
-		for (byte[] field : fields) {
-			frame.writeBytes(field);
-		}
-		frame.writeBytes(payload);
-		return frame.toByteArray();
 	}
 
 }
