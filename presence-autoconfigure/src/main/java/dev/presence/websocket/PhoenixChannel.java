@@ -60,19 +60,22 @@ final class PhoenixChannel {
 
 	private final FixedWindowCounter presenceMessages;
 
-	PhoenixChannel(PhoenixConnection connection, String topic, boolean privateChannel, String joinRef, String key,
-			PresenceIdentity identity, boolean presenceEnabled, long presenceMessageWindowNanos, boolean broadcastSelf,
-			boolean broadcastAck) {
-		this.broadcastSelf = broadcastSelf;
-		this.broadcastAck = broadcastAck;
-		this.presenceMessages = new FixedWindowCounter(presenceMessageWindowNanos);
+	/**
+	 * A channel joined as its join asked.
+	 * @param config what the join asked for: private or not, presence, the broadcast flags
+	 */
+	PhoenixChannel(PhoenixConnection connection, String topic, String joinRef, String key, PresenceIdentity identity,
+			JoinConfig config, long presenceMessageWindowNanos) {
 		this.connection = connection;
 		this.topic = topic;
-		this.storeTopic = privateChannel ? PRIVATE_PREFIX + topic : topic;
+		this.storeTopic = config.privateChannel() ? PRIVATE_PREFIX + topic : topic;
 		this.joinRef = joinRef;
 		this.key = key;
 		this.identity = identity;
-		this.presenceEnabled = presenceEnabled;
+		this.presenceEnabled = config.presenceEnabled();
+		this.broadcastSelf = config.broadcastSelf();
+		this.broadcastAck = config.broadcastAck();
+		this.presenceMessages = new FixedWindowCounter(presenceMessageWindowNanos);
 	}
 
 	/**

@@ -482,9 +482,8 @@ public final class PhoenixConnection {
 			return refuseJoin(frame, joinRef, "Unauthorized: Presence keys are bound to identities here, which needs "
 					+ ex.getMessage());
 		}
-		PhoenixChannel channel = new PhoenixChannel(this, topic, config.privateChannel(), joinRef, key, identity,
-				config.presenceEnabled(), this.services.limits().presenceMessageWindow().toNanos(),
-				config.broadcastSelf(), config.broadcastAck());
+		PhoenixChannel channel = new PhoenixChannel(this, topic, joinRef, key, identity, config,
+				this.services.limits().presenceMessageWindow().toNanos());
 		allowBroadcasts(channel, identity);
 		this.channels.put(topic, channel);
 		scheduleExpiry(channel, identity);
