@@ -28,7 +28,8 @@ final class BinaryBroadcastFrames {
 
 	private static final int PUSH_HEADER = 7;
 
-	private static final int MAX_FIELD = 255;
+	/** The most bytes of UTF-8 a topic, event or metadata may take: one unsigned byte of length. */
+	static final int MAX_FIELD = 255;
 
 	private BinaryBroadcastFrames() {
 	}

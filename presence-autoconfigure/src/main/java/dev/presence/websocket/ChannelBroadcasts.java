@@ -30,7 +30,7 @@ final class ChannelBroadcasts {
 	private static final Log logger = LogFactory.getLog(ChannelBroadcasts.class);
 
 	/** The most bytes of UTF-8 an event name may take: the binary frames' length field. */
-	static final int MAX_EVENT_BYTES = 255;
+	static final int MAX_EVENT_BYTES = BinaryBroadcastFrames.MAX_FIELD;
 
 	private final PhoenixConnection connection;
 
