@@ -2,7 +2,6 @@ package dev.presence.websocket;
 
 import java.nio.ByteBuffer;
 import java.nio.charset.CharacterCodingException;
-import java.nio.charset.CodingErrorAction;
 import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
 
@@ -107,11 +106,7 @@ final class BinaryBroadcastFrames {
 
 	private static String text(byte[] frame, int offset, int length, @Nullable String ref, @Nullable String topic) {
 		try {
-			return StandardCharsets.UTF_8.newDecoder()
-				.onMalformedInput(CodingErrorAction.REPORT)
-				.onUnmappableCharacter(CodingErrorAction.REPORT)
-				.decode(ByteBuffer.wrap(frame, offset, length))
-				.toString();
+			return FrameFields.strictUtf8(frame, offset, length);
 		}
 		catch (CharacterCodingException ex) {
 			throw new PhoenixProtocolException("malformed frame: a user broadcast push field is not UTF-8", ref,

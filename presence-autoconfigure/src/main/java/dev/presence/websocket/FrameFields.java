@@ -67,11 +67,7 @@ final class FrameFields {
 			@Nullable String topic) {
 		String text;
 		try {
-			text = StandardCharsets.UTF_8.newDecoder()
-				.onMalformedInput(CodingErrorAction.REPORT)
-				.onUnmappableCharacter(CodingErrorAction.REPORT)
-				.decode(ByteBuffer.wrap(utf8))
-				.toString();
+			text = strictUtf8(utf8, 0, utf8.length);
 		}
 		catch (CharacterCodingException ex) {
 			throw new PhoenixProtocolException("malformed frame: a JSON payload that is not UTF-8", ref, topic);
@@ -88,6 +84,19 @@ final class FrameFields {
 			throw new PhoenixProtocolException("malformed frame: " + invalid, ref, topic);
 		}
 		return utf8;
+	}
+
+	/**
+	 * Decode UTF-8 that a client sent as bytes, refusing what is not valid UTF-8 rather
+	 * than replacing it: what is passed on to other members must read back the same.
+	 * @throws CharacterCodingException when the bytes are not valid UTF-8
+	 */
+	static String strictUtf8(byte[] bytes, int offset, int length) throws CharacterCodingException {
+		return StandardCharsets.UTF_8.newDecoder()
+			.onMalformedInput(CodingErrorAction.REPORT)
+			.onUnmappableCharacter(CodingErrorAction.REPORT)
+			.decode(ByteBuffer.wrap(bytes, offset, length))
+			.toString();
 	}
 
 	static PhoenixFrame frame(JsonNode joinRef, JsonNode ref, JsonNode topic, JsonNode event, JsonNode payload) {
