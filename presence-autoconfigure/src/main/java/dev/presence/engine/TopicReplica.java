@@ -15,6 +15,7 @@ import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.BiConsumer;
+import java.util.function.Consumer;
 import java.util.function.Function;
 
 import org.apache.commons.logging.Log;
@@ -248,14 +249,7 @@ public final class TopicReplica implements PresenceChangeListener {
 			if (this.closed) {
 				return;
 			}
-			for (TopicListener listener : this.listeners) {
-				try {
-					listener.onBroadcast(broadcast);
-				}
-				catch (RuntimeException ex) {
-					logger.error("Broadcast listener of " + LogValues.quote(this.topic) + " failed", ex);
-				}
-			}
+			tellListeners((listener) -> listener.onBroadcast(broadcast), "a broadcast");
 		});
 	}
 
@@ -427,14 +421,7 @@ public final class TopicReplica implements PresenceChangeListener {
 			return;
 		}
 		PresenceDiff diff = new PresenceDiff(joined, left);
-		for (TopicListener listener : this.listeners) {
-			try {
-				listener.onDiff(diff);
-			}
-			catch (RuntimeException ex) {
-				logger.error("Presence listener of " + LogValues.quote(this.topic) + " failed", ex);
-			}
-		}
+		tellListeners((listener) -> listener.onDiff(diff), "a diff");
 		if (publishEvents) {
 			changeEvents.forEach(this.events::publish);
 			// a sync follows every change's events, but only the last of the changes applied
@@ -442,6 +429,20 @@ public final class TopicReplica implements PresenceChangeListener {
 			long version = this.syncVersion.incrementAndGet();
 			this.events.publishLater(() -> (this.syncVersion.get() == version)
 					? new PresenceSyncEvent(this.topic, presences()) : null);
+		}
+	}
+
+	/**
+	 * Call every listener; one that fails is logged and the others are still called.
+	 */
+	private void tellListeners(Consumer<TopicListener> call, String what) {
+		for (TopicListener listener : this.listeners) {
+			try {
+				call.accept(listener);
+			}
+			catch (RuntimeException ex) {
+				logger.error("Listener of " + LogValues.quote(this.topic) + " failed on " + what, ex);
+			}
 		}
 	}
 
